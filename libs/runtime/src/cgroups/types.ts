@@ -1,0 +1,39 @@
+import type { LinuxResources } from '../spec/types.js';
+
+/**
+ * One container's cgroup, whatever the host's cgroup version. Nothing outside cgroups/
+ * branches on v1 vs v2: callers get a CgroupManager from `createCgroupManager()`.
+ *
+ * Lifecycle: `create()` makes the directories (idempotent), `set()` writes resources,
+ * `addProcess()` places a pid, `freeze()/thaw()` pause, `kill()` signals every member,
+ * `destroy()` removes every directory it created (waiting for members to leave).
+ */
+export interface CgroupManager {
+  readonly version: 1 | 2;
+  /** Path of the cgroup relative to the hierarchy root, e.g. `/process_api/abc/berth/c1`. */
+  readonly path: string;
+  create(): Promise<void>;
+  /** Absolute `cgroup.procs` (v1: `tasks`-equivalent `cgroup.procs`) files, one per hierarchy. */
+  procsFiles(): string[];
+  addProcess(pid: number): Promise<void>;
+  set(resources: LinuxResources): Promise<void>;
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** Frozen, thawed, or undefined where no freezer is available. */
+  freezerState(): Promise<'frozen' | 'thawed' | undefined>;
+  /** All pids in the cgroup (recursive). */
+  pids(): Promise<number[]>;
+  /** Send `signal` to every process in the cgroup (v2 `cgroup.kill` for SIGKILL where present). */
+  kill(signal: NodeJS.Signals | number): Promise<void>;
+  stats(): Promise<CgroupStats>;
+  /** Count of OOM kills in this cgroup since it was created. */
+  oomKillCount(): Promise<number>;
+  destroy(): Promise<void>;
+}
+
+export interface CgroupStats {
+  cpu: { usageNanos: number; userNanos: number; systemNanos: number; throttledPeriods: number; throttledNanos: number };
+  memory: { usage: number; limit: number; workingSet: number; cache: number; rss: number; swap: number; failcnt: number; oomKills: number };
+  pids: { current: number; limit: number };
+  io: { readBytes: number; writeBytes: number; readOps: number; writeOps: number };
+}
