@@ -1,0 +1,45 @@
+import { causeText } from '../errors.js';
+import type { RuntimeContext } from './context.js';
+import { runHooks } from './hooks.js';
+import { waitGone } from './proc.js';
+import { liveStatus, ociState, requireStatus } from './status.js';
+
+export interface DeleteOptions {
+  /** Kill (SIGKILL, every process of the cgroup) a container that is not stopped. */
+  force?: boolean;
+}
+
+/**
+ * OCI `delete`: remove a stopped container (or, with force, kill it first), run poststop hooks,
+ * and remove everything create made: the cgroup, the state directory (exec FIFO, exit record).
+ * Mounts live in the container's mount namespace and go with its last process.
+ */
+export async function deleteContainer(ctx: RuntimeContext, id: string, opts: DeleteOptions = {}): Promise<void> {
+  const rec = await ctx.store.read(id);
+  const status = await liveStatus(ctx, rec);
+  if (!opts.force) requireStatus(rec, status, ['stopped'], 'delete');
+  const cg = ctx.openCgroup(id, rec.cgroupsPath ?? undefined);
+  if (status !== 'stopped') {
+    if (status === 'paused') await cg.thaw().catch(() => undefined);
+    await cg.kill('SIGKILL').catch((err) => ctx.logger.debug('cgroup kill failed', { err: causeText(err) }));
+    try {
+      process.kill(rec.initPid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+    await waitGone(rec.initPid, rec.initStartTime, 10_000);
+  }
+  try {
+    await cg.destroy();
+  } catch (err) {
+    ctx.logger.warn('failed to remove cgroup', { containerId: id, err: causeText(err) });
+  }
+  if (rec.phase === 'created') {
+    try {
+      await runHooks(rec.spec.hooks?.poststop, ociState(rec, 'stopped'), 'poststop');
+    } catch (err) {
+      ctx.logger.warn(causeText(err), { containerId: id });
+    }
+  }
+  await ctx.store.remove(id);
+}

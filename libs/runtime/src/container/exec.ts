@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import type { Process } from '../spec/types.js';
+import { compileSeccomp } from '../process/seccomp/index.js';
+import { execInContainer, type ExecHandle } from '../process/index.js';
+import type { RuntimeContext } from './context.js';
+import { liveStatus, requireStatus } from './status.js';
+
+export interface ExecOptions {
+  /** The process to run; fields missing here come from the container's own process. */
+  process: Partial<Process> & { args: string[] };
+  consoleSocket?: string;
+  pidFile?: string;
+  detach?: boolean;
+}
+
+/**
+ * Run an extra process in a running container: it joins every namespace and the cgroup of the
+ * container's init and gets the container's capabilities, seccomp filter and rlimits unless
+ * the given process overrides them.
+ */
+export async function execContainer(ctx: RuntimeContext, id: string, opts: ExecOptions): Promise<ExecHandle> {
+  const rec = await ctx.store.read(id);
+  requireStatus(rec, await liveStatus(ctx, rec), ['running'], 'exec in');
+  const base = rec.spec.process;
+  const proc: Process = {
+    ...(base ?? { user: { uid: 0, gid: 0 }, cwd: '/' }),
+    ...opts.process,
+    user: opts.process.user ?? base?.user ?? { uid: 0, gid: 0 },
+    cwd: opts.process.cwd ?? base?.cwd ?? '/',
+    env: opts.process.env ?? base?.env ?? [],
+  };
+  const seccomp = rec.spec.linux?.seccomp ? compileSeccomp(rec.spec.linux.seccomp) : undefined;
+  const tag = randomBytes(6).toString('hex');
+  const exitFile = join(ctx.store.dir(id), `exec-${tag}.exit`);
+  const handle = await execInContainer({
+    shimPath: ctx.shimPath,
+    containerId: id,
+    initPid: rec.initPid,
+    process: proc,
+    namespaces: (rec.spec.linux?.namespaces ?? []).map((n) => n.type),
+    cgroupProcsFiles: ctx.openCgroup(id, rec.cgroupsPath ?? undefined).procsFiles(),
+    ...(seccomp ? { seccomp } : {}),
+    ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
+    detach: opts.detach ?? false,
+    exitFile,
+  });
+  if (opts.pidFile) {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(opts.pidFile, String(handle.pid));
+  }
+  if (!opts.detach) {
+    const wait = handle.wait.bind(handle);
+    handle.wait = async () => {
+      try {
+        return await wait();
+      } finally {
+        await rm(exitFile, { force: true });
+      }
+    };
+  }
+  return handle;
+}

@@ -1,0 +1,14 @@
+export { Runtime, DEFAULT_SHIM_PATH, type RuntimeOptions } from './runtime.js';
+export type { RuntimeContext } from './context.js';
+export type { CreateOptions, CreateResult } from './create.js';
+export type { RunOptions } from './run.js';
+export { exitCodeOf } from './run.js';
+export type { ExecOptions } from './exec.js';
+export type { KillOptions } from './kill.js';
+export { parseSignal } from './kill.js';
+export type { DeleteOptions } from './delete.js';
+export type { ContainerState } from './state.js';
+export { ContainerError, checkContainerId, type ContainerErrorCode } from './errors.js';
+export type { ContainerRecord } from './state-store.js';
+export { StateStore } from './state-store.js';
+export { runHook, runHooks, type HookPhase } from './hooks.js';

@@ -1,0 +1,113 @@
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode } from '../errors.js';
+import type { Spec } from '../spec/types.js';
+import { ContainerError, checkContainerId } from './errors.js';
+
+/**
+ * What Berth persists about one container under `<root>/<id>/state.json`. The live status
+ * (running, paused, stopped) is derived from the kernel on every read (see status.ts); only
+ * facts that cannot be re-read are stored here.
+ */
+export interface ContainerRecord {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  /** `creating` until create finished; `created` afterwards (live status derived). */
+  phase: 'creating' | 'created';
+  initPid: number;
+  /** Field 22 of /proc/<pid>/stat at create time: tells a recycled pid apart. */
+  initStartTime: number;
+  shimPid: number;
+  createdAt: string;
+  /** The spec's linux.cgroupsPath as given (null: Berth's default); re-resolved on open. */
+  cgroupsPath: string | null;
+  /** Absolute path of the exec FIFO while the container waits for `start`. */
+  execFifo: string;
+  annotations: Record<string, string>;
+  /** The validated spec the container was created from (hooks, process, resources). */
+  spec: Spec;
+  /** Directories or files created on the host for this container, removed on delete. */
+  owner: string;
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    checkContainerId(id);
+    return join(this.root, id);
+  }
+
+  /** Reserve the directory for a new container; fails if the id exists. */
+  async reserve(id: string): Promise<string> {
+    const dir = this.dir(id);
+    await mkdir(this.root, { recursive: true, mode: 0o711 });
+    try {
+      await mkdir(dir, { mode: 0o711 });
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') {
+        throw new ContainerError('container_exists', `failed to create container ${id}: container already exists`, {
+          containerId: id,
+          path: dir,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    return dir;
+  }
+
+  async write(rec: ContainerRecord): Promise<void> {
+    const dir = this.dir(rec.id);
+    const tmp = join(dir, `.state.json.${process.pid}`);
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(rec));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(dir, 'state.json'));
+  }
+
+  async read(id: string): Promise<ContainerRecord> {
+    const file = join(this.dir(id), 'state.json');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') {
+        throw new ContainerError('container_not_found', `failed to find container ${id}: container does not exist`, {
+          containerId: id,
+          path: file,
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    try {
+      return JSON.parse(text) as ContainerRecord;
+    } catch (err) {
+      throw new ContainerError('container_not_found', `failed to read state of container ${id}: corrupt state file`, {
+        containerId: id,
+        path: file,
+        cause: err,
+      });
+    }
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      const names = await readdir(this.root, { withFileTypes: true });
+      return names.filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.dir(id), { recursive: true, force: true });
+  }
+}
