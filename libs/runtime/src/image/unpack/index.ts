@@ -1,0 +1,14 @@
+export { applyLayer, WHITEOUT_PREFIX, OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR } from './apply.js';
+export type { ApplyOptions, ApplyResult } from './apply.js';
+export { readTar, parsePax } from './tar.js';
+export type { TarEntry, TarEntryType, TarHeader } from './tar.js';
+export { writeTar, encodeHeader } from './tar-writer.js';
+export type { TarWriteEntry } from './tar-writer.js';
+export { decompress, detectCompression, compressionOfMediaType } from './decompress.js';
+export type { Compression } from './decompress.js';
+export { diffDirectories } from './diff.js';
+export type { DiffOptions } from './diff.js';
+export { entryComponents, resolveDir } from './contain.js';
+export { nativeLayerSyscalls, makedev, major, minor } from './native.js';
+export type { LayerSyscalls } from './native.js';
+export type { UnpackErrorCode } from './errors.js';
