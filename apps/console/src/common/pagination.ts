@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { ConsoleError } from './errors.js';
+import { parseInput } from './validation.js';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass as `cursor` to get the next page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface PageRequest {
+  limit: number;
+  /** The decoded key the next page starts after. */
+  after?: string;
+}
+
+const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(512).optional(),
+});
+
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (key === '' || encodeCursor(key) !== cursor) {
+    throw new ConsoleError('invalid_cursor', 'invalid_argument', `failed to read cursor ${JSON.stringify(cursor)}: it was not returned by this API`, {
+      errors: [{ path: 'cursor', message: 'malformed cursor' }],
+    });
+  }
+  return key;
+}
+
+export function parsePageQuery(query: Record<string, unknown>): PageRequest {
+  const q = parseInput(pageQuery, { limit: query['limit'], cursor: query['cursor'] }, 'pagination');
+  return q.cursor === undefined ? { limit: q.limit } : { limit: q.limit, after: decodeCursor(q.cursor) };
+}
+
+/** Repositories fetch limit+1 rows; this trims and derives the cursor from the last row kept. */
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string): Page<T> {
+  if (rows.length <= limit) return { items: rows };
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return last === undefined ? { items } : { items, nextCursor: encodeCursor(keyOf(last)) };
+}

@@ -1,0 +1,112 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** Raw SQL on one connection inside a transaction (migrations, advisory locks). */
+export interface SqlTx {
+  query<R extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Runs a script of several statements (no parameters). */
+  exec(script: string): Promise<void>;
+}
+
+/**
+ * The raw-SQL side of the database, for what Prisma cannot express: migrations, advisory
+ * locks, health pings and LISTEN/NOTIFY. Repositories use Prisma, not this.
+ */
+export interface SqlClient extends SqlTx {
+  readonly kind: 'pglite' | 'postgres';
+  transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /** Subscribes to NOTIFY on `channel`; resolves to an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export class PgliteSql implements SqlClient {
+  readonly kind = 'pglite';
+  constructor(readonly db: PGlite) {}
+
+  static async open(dataDir: string): Promise<PgliteSql> {
+    const db = await PGlite.create(dataDir);
+    return new PgliteSql(db);
+  }
+
+  async query<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return (await this.db.query<R>(sql, params)).rows;
+  }
+  async exec(script: string): Promise<void> {
+    await this.db.exec(script);
+  }
+  async transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (t) =>
+      fn({
+        query: async <R extends object>(sql: string, params: unknown[] = []) => (await t.query<R>(sql, params)).rows,
+        exec: async (script: string) => {
+          await t.exec(script);
+        },
+      }),
+    );
+  }
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onPayload);
+  }
+  async close(): Promise<void> {
+    if (!this.db.closed) await this.db.close();
+  }
+}
+
+export class PostgresSql implements SqlClient {
+  readonly kind = 'postgres';
+  private readonly listeners: pg.Client[] = [];
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
+
+  static open(url: string): PostgresSql {
+    return new PostgresSql(new pg.Pool({ connectionString: url, max: 10 }), url);
+  }
+
+  async query<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return (await this.pool.query(sql, params)).rows as R[];
+  }
+  async exec(script: string): Promise<void> {
+    await this.pool.query(script);
+  }
+  async transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn({
+        query: async <R extends object>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+        exec: async (script: string) => {
+          await client.query(script);
+        },
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+  /** A dedicated connection per subscription: pooled connections cannot hold LISTEN. */
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    const client = new pg.Client({ connectionString: this.url });
+    await client.connect();
+    client.on('notification', (n) => {
+      if (n.channel === channel) onPayload(n.payload ?? '');
+    });
+    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    this.listeners.push(client);
+    return async () => {
+      const i = this.listeners.indexOf(client);
+      if (i >= 0) this.listeners.splice(i, 1);
+      await client.end();
+    };
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.listeners.splice(0).map((c) => c.end().catch(() => undefined)));
+    await this.pool.end();
+  }
+}
