@@ -1,0 +1,2 @@
+export { schedule, resolveIntOrPercent } from './schedule.js';
+export type * from './types.js';
