@@ -1,0 +1,11 @@
+export type {
+  ExecHandle, ExecOptions, ExitRecord, InitHandle, LaunchInitOptions, NamespaceRequest, ShimHook, StdioConfig,
+} from './types.js';
+export { launchInit } from './launch.js';
+export { execInContainer, namespaceJoins } from './exec.js';
+export { readExitRecord, parseExitRecord } from './exit-record.js';
+export { signalProcess, signalNumber } from './signal.js';
+export { encodeInitMessage, encodeExecMessage, NAMESPACE_FLAGS, NAMESPACE_FILES, RLIMITS } from './message.js';
+export { decodeMessage, MSG_VERSION, TAG, type RawRecord } from './protocol.js';
+export * from './capabilities.js';
+export * from './seccomp/index.js';
