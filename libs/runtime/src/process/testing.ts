@@ -116,3 +116,25 @@ export async function runToExit(o: LaunchInitOptions): Promise<{ rec: ExitRecord
 export async function mountCount(): Promise<number> {
   return (await readFile('/proc/self/mountinfo', 'utf8')).trim().split('\n').length;
 }
+
+/** Runs `fn` with a fresh rootfs; removes it and checks no mount leaked, also on failure. */
+export async function withRootfs(fn: (fx: Fixture) => Promise<void>): Promise<void> {
+  const before = await mountCount();
+  const fx = await makeRootfs();
+  try {
+    await fn(fx);
+  } finally {
+    await fx.cleanup();
+  }
+  const after = await mountCount();
+  if (after !== before) throw new Error(`mounts leaked: ${before} before, ${after} after`);
+}
+
+/** Kills a pid if it still exists (test cleanup). */
+export function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
