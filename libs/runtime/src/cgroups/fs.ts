@@ -1,0 +1,197 @@
+import { constants as fsConstants, existsSync, promises as fsp } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import { BerthError, causeText, errnoCode } from '../errors.js';
+import { errnoCategory } from '../sys/errno.js';
+
+// File access shared by both drivers. Every error is a BerthError carrying the path.
+
+function fsError(err: unknown, what: string, path: string): BerthError {
+  const code = errnoCode(err) ?? 'cgroup_io_failed';
+  return new BerthError(code, errnoCategory(code), `failed to ${what}: ${causeText(err)}`, { cause: err, path });
+}
+
+/**
+ * The two operations where cgroupfs differs from a plain directory tree: mkdir creates the
+ * interface files, rmdir removes a directory that still lists them. Tests against a fake tree
+ * in a temp dir inject emulations; the default is plain node fs.
+ */
+export interface CgroupFsOps {
+  mkdir(path: string): Promise<void>;
+  rmdir(path: string): Promise<void>;
+}
+
+export const realCgroupFs: CgroupFsOps = {
+  mkdir: async (p) => void (await fsp.mkdir(p)),
+  rmdir: (p) => fsp.rmdir(p),
+};
+
+// O_WRONLY|O_TRUNC without O_CREAT: a missing interface file (controller not enabled) is ENOENT
+// on cgroupfs and on a fake tree alike.
+const WRITE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_TRUNC;
+
+export async function writeCgroupFile(dir: string, file: string, value: string): Promise<void> {
+  const path = join(dir, file);
+  try {
+    await fsp.writeFile(path, value, { flag: WRITE_FLAGS });
+  } catch (err) {
+    throw fsError(err, `write ${JSON.stringify(value)} to ${path}`, path);
+  }
+}
+
+export async function readCgroupFile(dir: string, file: string): Promise<string> {
+  const path = join(dir, file);
+  try {
+    return await fsp.readFile(path, 'utf8');
+  } catch (err) {
+    throw fsError(err, `read ${path}`, path);
+  }
+}
+
+/** Contents of a file, or undefined when it does not exist (controller absent). */
+export async function readOptional(dir: string, file: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(join(dir, file), 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw fsError(err, `read ${join(dir, file)}`, join(dir, file));
+  }
+}
+
+export function hasFile(dir: string, file: string): boolean {
+  return existsSync(join(dir, file));
+}
+
+/** A number from a single-value file; `max` (and v1's huge "unlimited") read as Infinity. */
+export function parseValue(text: string): number {
+  const t = text.trim();
+  if (t === 'max' || t === '-1') return Infinity;
+  const n = Number(t);
+  if (!Number.isFinite(n)) throw new BerthError('cgroup_parse_failed', 'internal', `failed to parse cgroup value: ${JSON.stringify(t)}`);
+  return n >= 2 ** 62 ? Infinity : n;
+}
+
+/** `key value` lines (cpu.stat, memory.stat, memory.events, cpuacct.stat) as a map. */
+export function parseFlatKeyed(text: string | undefined): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of (text ?? '').split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined && v !== '') m.set(k, v === 'max' ? Infinity : Number(v));
+  }
+  return m;
+}
+
+/** v2 nested keyed lines (`8:0 rbytes=1 wbytes=2`) as device -> key -> value. */
+export function parseNestedKeyed(text: string | undefined): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const line of (text ?? '').split('\n')) {
+    const [dev, ...pairs] = line.trim().split(/\s+/);
+    if (!dev) continue;
+    const m = new Map<string, number>();
+    for (const p of pairs) {
+      const [k, v] = p.split('=');
+      if (k && v !== undefined) m.set(k, v === 'max' ? Infinity : Number(v));
+    }
+    out.set(dev, m);
+  }
+  return out;
+}
+
+/**
+ * mkdir -p that returns the directories it made, top first, so destroy() removes only those.
+ * `onMade` runs right after each mkdir, before the next level is made.
+ */
+export async function mkdirTracked(path: string, ops: CgroupFsOps = realCgroupFs, onMade?: (dir: string) => Promise<void>): Promise<string[]> {
+  const parts = path.split('/').filter(Boolean);
+  const made: string[] = [];
+  let cur = '';
+  for (const p of parts) {
+    cur += `/${p}`;
+    try {
+      if (existsSync(cur)) continue;
+      await ops.mkdir(cur);
+      made.push(cur);
+      await onMade?.(cur);
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw fsError(err, `create cgroup ${cur}`, cur);
+    }
+  }
+  return made;
+}
+
+/** Child cgroup directories of `dir`, deepest first, then `dir` itself. */
+export async function subtreeBottomUp(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw fsError(err, `list cgroup ${dir}`, dir);
+  }
+  for (const e of entries) if (e.isDirectory()) out.push(...(await subtreeBottomUp(join(dir, e.name))));
+  out.push(dir);
+  return out;
+}
+
+/** rmdir a cgroup directory; retries while EBUSY (members still exiting) up to `timeoutMs`. */
+export async function rmdirRetry(dir: string, timeoutMs = 1000, ops: CgroupFsOps = realCgroupFs): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      await ops.rmdir(dir);
+      return;
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() >= deadline) throw fsError(err, `remove cgroup ${dir}`, dir);
+    }
+    await sleep(delay);
+  }
+}
+
+/** Pids in `cgroup.procs` of `dir` and every descendant. */
+export async function pidsRecursive(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const d of await subtreeBottomUp(dir)) {
+    const text = await readOptional(d, 'cgroup.procs');
+    for (const l of (text ?? '').split('\n')) if (l.trim()) pids.push(Number(l));
+  }
+  return [...new Set(pids)].sort((a, b) => a - b);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `check` until it returns true; throws `unavailable` with `what` after `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean>, what: string, path: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    if (await check()) return;
+    if (Date.now() >= deadline) {
+      throw new BerthError('cgroup_timeout', 'unavailable', `failed to ${what}: not settled after ${timeoutMs} ms`, { path });
+    }
+    await sleep(delay);
+  }
+}
+
+/** Signal number of a name (`SIGTERM`) or number; throws invalid_argument on unknown names. */
+export function signalNumber(signal: NodeJS.Signals | number): number {
+  if (typeof signal === 'number') {
+    if (!Number.isInteger(signal) || signal < 0 || signal > 64) throw new BerthError('invalid_signal', 'invalid_argument', `failed to parse signal: ${signal} is not a signal number`);
+    return signal;
+  }
+  const n = (osConstants.signals as Record<string, number | undefined>)[signal];
+  if (n === undefined) throw new BerthError('invalid_signal', 'invalid_argument', `failed to parse signal: unknown signal ${JSON.stringify(signal)}`);
+  return n;
+}
+
+/** process.kill that ignores processes which are already gone. */
+export function signalPid(pid: number, signal: number): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if (errnoCode(err) !== 'ESRCH') throw fsError(err, `send signal ${signal} to pid ${pid}`, `/proc/${pid}`);
+  }
+}

@@ -1,0 +1,10 @@
+export type { CgroupManager, CgroupStats } from './types.js';
+export { createCgroupManager, type CgroupManagerOptions } from './factory.js';
+export { detectCgroupLayout, parseSelfCgroup, type CgroupLayout, type CgroupHierarchy, type SelfCgroups } from './layout.js';
+export { resolveCgroupsPath } from './paths.js';
+export { planV1, deviceRule, type V1Write, type V1Current } from './v1-resources.js';
+export { planV2, sharesToWeight, blkioWeightToIoWeight, swapToV2, type V2Write } from './v2-resources.js';
+export { V1CgroupManager, type V1ManagerOptions } from './v1.js';
+export { V2CgroupManager, type V2ManagerOptions } from './v2.js';
+export { watchOomKills, type OomWatcher } from './oom.js';
+export { realCgroupFs, type CgroupFsOps } from './fs.js';
