@@ -408,6 +408,8 @@ void child_main(const struct msg *m, struct child_ctx *ctx) {
   if (n < 1 || go[0] != 'G') failx("wait for go: the supervisor went away");
   go[n] = 0;
   g_state = go + 1;
+  /* our kernel uid is still the creator's, unmapped inside: become the namespace's root (runc) */
+  if (g_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) fail("become root in the user namespace");
   struct cur c;
   uid_t uid = 0;
   gid_t gid = 0;
