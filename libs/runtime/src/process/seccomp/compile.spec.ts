@@ -119,7 +119,10 @@ test('wrong arch is killed; x32 syscalls are killed unless SCMP_ARCH_X32 is list
   const s: LinuxSeccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mount'], action: 'SCMP_ACT_ERRNO' }] };
   assert.equal(verdict(s, { nr: NR.getpid!, arch: AUDIT_ARCH_I386 }), SECCOMP_RET.KILL_PROCESS);
   assert.equal(verdict(s, { nr: 0x40000000 | NR.getpid! }), SECCOMP_RET.KILL_PROCESS);
-  const x32: LinuxSeccomp = { ...s, architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'] };
+  const warnings: string[] = [];
+  const x32: LinuxSeccomp = { ...s, architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'] };
+  compileSeccomp(x32, 'x86_64', { warnings });
+  assert.deepEqual(warnings, ['architecture SCMP_ARCH_X86 is not compiled: its syscalls are killed']);
   assert.equal(verdict(x32, { nr: 0x40000000 | NR.getpid! }), SECCOMP_RET.ALLOW);
   assert.equal(verdict(x32, { nr: 0x40000000 | NR.mount! }), ERRNO(1));
   assert.equal(verdict(x32, { nr: NR.mount! }), ERRNO(1));

@@ -93,6 +93,9 @@ export function assembleSeccomp(seccomp: LinuxSeccomp, arch: 'x86_64' = 'x86_64'
   const rules = collectRules(seccomp.syscalls ?? [], opts.warnings);
   const badArch = SECCOMP_RET.KILL_PROCESS;
   const x32 = (seccomp.architectures ?? []).includes('SCMP_ARCH_X32');
+  for (const a of seccomp.architectures ?? []) {
+    if (a !== 'SCMP_ARCH_X86_64' && a !== 'SCMP_ARCH_X32') opts.warnings?.push(`architecture ${a} is not compiled: its syscalls are killed`);
+  }
 
   const asm = new Asm();
   asm.ldAbs(SECCOMP_DATA.ARCH);
