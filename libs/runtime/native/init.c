@@ -381,7 +381,15 @@ static void load_seccomp(const struct msg *m) {
 
 /* PATH search in the process's own environment, like runc (Go's exec.LookPath). */
 static const char *lookup(const char *file, char **envp, char *buf, size_t n) {
-  if (strchr(file, '/')) return file;
+  struct stat st;
+  if (strchr(file, '/')) {
+    if (stat(file, &st) < 0) return NULL;
+    if (!S_ISREG(st.st_mode) || access(file, X_OK) < 0) {
+      errno = EACCES;
+      return NULL;
+    }
+    return file;
+  }
   const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   for (char **e = envp; *e; e++)
     if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
@@ -389,7 +397,6 @@ static const char *lookup(const char *file, char **envp, char *buf, size_t n) {
     const char *end = strchrnul(path, ':');
     int len = (int)(end - path);
     snprintf(buf, n, "%.*s/%s", len ? len : 1, len ? path : ".", file);
-    struct stat st;
     if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0) return buf;
     if (*end == 0) return NULL;
     path = end + 1;
@@ -451,6 +458,7 @@ void child_main(const struct msg *m, struct child_ctx *ctx) {
   if (!argv[0]) failx("exec: the process has no args");
   char pathbuf[4096];
   const char *exe = lookup(argv[0], envp, pathbuf, sizeof pathbuf);
+  if (!exe && strchr(argv[0], '/')) fail("exec %s", argv[0]);
   if (!exe) failx("exec %s: executable file not found in $PATH", argv[0]);
   char fifo[64] = "";
   if (ctx->fifo >= 0) {
