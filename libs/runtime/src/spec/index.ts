@@ -1,5 +1,5 @@
 export * from './types.js';
 export * from './capabilities.js';
 export * from './defaults.js';
-export { validateSpec, parseSpec, SpecValidationError, RLIMITS, type ValidateOptions, type ValidationIssue } from './validate.js';
+export { validateSpec, parseSpec, SpecValidationError, RLIMIT_NUMBERS, type ValidateOptions, type ValidationIssue } from './validate.js';
 export { SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FLAG_NAMES, SECCOMP_OPERATORS } from './validate-linux.js';

@@ -27,7 +27,7 @@ import {
 export type { ValidationIssue } from './validate-util.js';
 
 /** RLIMIT_* names and their numbers on Linux (asm-generic/resource.h). */
-export const RLIMITS: Readonly<Record<string, number>> = Object.freeze({
+export const RLIMIT_NUMBERS: Readonly<Record<string, number>> = Object.freeze({
   RLIMIT_CPU: 0,
   RLIMIT_FSIZE: 1,
   RLIMIT_DATA: 2,
@@ -180,7 +180,7 @@ function checkRlimits(issues: Issues, proc: Obj): void {
     const type = strField(issues, r, 'type', p);
     if (type === undefined) {
       if (r.type === undefined) issues.add(at(p, 'type'), 'is required');
-    } else if (!Object.prototype.hasOwnProperty.call(RLIMITS, type)) issues.add(at(p, 'type'), `unknown rlimit type "${type}"`);
+    } else if (!Object.prototype.hasOwnProperty.call(RLIMIT_NUMBERS, type)) issues.add(at(p, 'type'), `unknown rlimit type "${type}"`);
     else if (seen.has(type)) issues.add(at(p, 'type'), `duplicate rlimit type "${type}"`);
     else seen.add(type);
     const soft = intField(issues, r, 'soft', p, { min: 0, required: true });
