@@ -134,3 +134,24 @@ test('placement in the cgroup before start, and an OOM kill is recorded', { skip
   }
   assert.ok(!(await readdir(await ownMemoryCgroup())).includes(`berth-proc-test-${process.pid}`));
 });
+
+test('an init joins namespaces given by path (here the network and uts of another container)', { skip }, () =>
+  withRootfs(async (fx) => {
+    const a = await launchInit(options(fx, baseProcess(['sleep', '100']), { detach: true }));
+    try {
+      const log = join(fx.dir, 'b.log');
+      const o = options(fx, baseProcess(['sh', '-c', 'readlink /proc/self/ns/net; readlink /proc/self/ns/uts; hostname']), {
+        namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'network', path: `/proc/${a.initPid}/ns/net` }, { type: 'uts', path: `/proc/${a.initPid}/ns/uts` }],
+        stdio: { stdout: log, stderr: log }, exitFile: join(fx.dir, 'b.exit'),
+      });
+      delete o.spec.hostname;
+      const { stdout, rec } = await runToExit(o);
+      assert.equal(rec.exitCode, 0);
+      const [net, uts, host] = stdout.trim().split('\n');
+      assert.equal(net, await readlink(`/proc/${a.initPid}/ns/net`));
+      assert.equal(uts, await readlink(`/proc/${a.initPid}/ns/uts`));
+      assert.equal(host, 'box');
+    } finally {
+      await stop(a);
+    }
+  }));

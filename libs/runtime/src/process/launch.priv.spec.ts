@@ -168,3 +168,14 @@ test('createContainer and startContainer hooks get the state JSON on stdin', { s
     const slow = options(fx, baseProcess(['true']), { createContainerHooks: [{ path: '/bin/sleep', args: ['sleep', '5'], timeout: 1 }] });
     await assert.rejects(launchInit(slow), /createContainer hook \/bin\/sleep: timed out after 1s/);
   }));
+
+test('sysctls are written in the container and oom_score_adj is applied', { skip }, () =>
+  withRootfs(async (fx) => {
+    const o = options(fx, baseProcess(['sh', '-c', 'cat /proc/sys/net/ipv4/ip_forward /proc/self/oom_score_adj']));
+    o.spec.linux = { sysctl: { 'net.ipv4.ip_forward': '1' } };
+    if (o.spec.process) o.spec.process.oomScoreAdj = 421;
+    const { stdout, stderr } = await runToExit(o);
+    assert.equal(stderr, '');
+    assert.deepEqual(stdout.trim().split('\n'), ['1', '421']);
+    assert.equal((await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() === '1' ? 'host-on' : 'host-off', 'host-off');
+  }));
