@@ -2,5 +2,5 @@ export type { Mount, SnapshotInfo, SnapshotKind, SnapshotOptions, Snapshotter, S
 export { OverlaySnapshotter } from './overlay.js';
 export type { OverlaySnapshotterOptions } from './overlay.js';
 export { flattenLayers } from './flatten.js';
-export { chainIds, unpackImageLayers, writableDir } from './unpack.js';
+export { chainIds, lowerDirs, unpackImageLayers, writableDir } from './unpack.js';
 export type { ImageLayer, UnpackImageLayersInput, UnpackImageLayersResult } from './unpack.js';

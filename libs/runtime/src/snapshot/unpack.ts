@@ -24,6 +24,13 @@ export function chainIds(diffIds: readonly string[]): string[] {
   return out;
 }
 
+/** The lower directories (top first) of a snapshot's mounts; empty for a bind mount. */
+export function lowerDirs(mounts: readonly Mount[]): string[] {
+  const m = mounts[mounts.length - 1];
+  const opt = m?.type === 'overlay' ? m.options.find((o) => o.startsWith('lowerdir=')) : undefined;
+  return opt ? opt.slice(9).split(':') : [];
+}
+
 /** The directory a writable snapshot's changes go to: the overlay upperdir or the rw bind. */
 export function writableDir(mounts: readonly Mount[]): string {
   const m = mounts[mounts.length - 1];
@@ -92,7 +99,11 @@ export async function unpackImageLayers(input: UnpackImageLayersInput): Promise<
     const key = `extract-${randomBytes(6).toString('hex')}-${chain}`;
     const mounts = await snapshotter.prepare(key, parent);
     try {
-      const res = await applyLayer(await input.openLayer(layer.digest), writableDir(mounts), { ...input.applyOptions, compression: compressions[i]! });
+      const res = await applyLayer(await input.openLayer(layer.digest), writableDir(mounts), {
+        ...input.applyOptions,
+        compression: compressions[i]!,
+        lowerDirs: lowerDirs(mounts),
+      });
       if (res.diffId !== diffIds[i]) {
         throw new BerthError('layer_digest_mismatch', 'failed_precondition', `failed to unpack layer ${i} (${layer.digest}): diff id is ${res.diffId}, the image config says ${diffIds[i]}`);
       }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -122,5 +122,25 @@ test('applyLayer replaces earlier entries of the same layer and refuses a non-em
     await assert.rejects(applyLayer(chunked(await tarOf([{ name: 'z' }])), dest, opts()), isCode('layer_dest_not_empty', /is not empty/));
     await assert.rejects(applyLayer(chunked(await tarOf([{ name: 'h', type: 'hardlink', linkname: 'missing' }])), join(dir, 'l2'), opts()), isCode('layer_invalid', /"missing" is not in this layer/));
     await assert.rejects(applyLayer(chunked(await tarOf([{ name: 'x' }, { name: 'x/y' }])), join(dir, 'l3'), opts()), isCode('layer_invalid', /x is not a directory/));
+  });
+});
+
+test('applyLayer gives directories a layer uses implicitly the metadata the lower layers show', async () => {
+  await withTmp(async (dir) => {
+    const o = opts();
+    const bottom = join(dir, 'bottom');
+    const top = join(dir, 'top');
+    mkdirSync(join(bottom, 'a/b'), { recursive: true, mode: 0o750 });
+    chmodSync(join(bottom, 'a'), 0o700);
+    mkdirSync(join(bottom, 'x/y'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(bottom, 'w/v'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(top, 'x'), { recursive: true });
+    o.syscalls.lsetxattr(join(top, 'x'), 'trusted.overlay.opaque', Buffer.from('y'));
+    writeFileSync(join(top, 'w'), ''); // a file in a higher layer hides the lower w/v
+    const dest = join(dir, 'layer');
+    await applyLayer(chunked(await tarOf([{ name: 'a/b/f', text: 'f' }, { name: 'x/y/f' }, { name: 'w/v/f' }, { name: 'n/f' }])), dest, { ...o, lowerDirs: [top, bottom] });
+    const mode = (p: string) => lstatSync(join(dest, p)).mode & 0o7777;
+    assert.deepEqual([mode('a'), mode('a/b'), mode('x/y'), mode('w/v'), mode('n')], [0o700, 0o750, 0o755, 0o755, 0o755]);
+    assert.equal(mode('x'), 0o755, 'x comes from the top layer and is not opaque itself here');
   });
 });

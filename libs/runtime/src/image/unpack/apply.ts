@@ -13,6 +13,7 @@ import { BerthError, causeText, errnoCode } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { noopLogger } from '../../logger.js';
 import { entryComponents, resolveDir } from './contain.js';
+import { makeImplicitDir } from './parents.js';
 import { decompress, type Compression } from './decompress.js';
 import { unpackError } from './errors.js';
 import { makedev, nativeLayerSyscalls, S_IFBLK, S_IFCHR, S_IFIFO, type LayerSyscalls } from './native.js';
@@ -33,6 +34,11 @@ export interface ApplyOptions {
   onEntry?: (header: Readonly<TarHeader>) => void;
   /** Compression the media type declares; a mismatch with the content is an error. */
   compression?: Compression;
+  /**
+   * Lower layers of the snapshot being written (top first, as in overlay's lowerdir): a
+   * directory the layer uses without an entry of its own takes their metadata (parents.ts).
+   */
+  lowerDirs?: readonly string[];
   /** Skip lchown (for unprivileged callers); ownership is kept by default. */
   ignoreOwnership?: boolean;
   logger?: Logger;
@@ -100,7 +106,11 @@ async function applyEntry(ctx: Ctx, e: TarEntry): Promise<void> {
     ctx.dirTimes.push({ path: ctx.root, depth: 0, mtime: h.mtime });
     return;
   }
-  const dir = await resolveDir(ctx.root, parts, { create: true, entry: h.name });
+  const create = async (p: string, done: readonly string[]): Promise<void> => {
+    const mtime = await makeImplicitDir(ctx.sys, ctx.opts.lowerDirs ?? [], p, done, !ctx.opts.ignoreOwnership);
+    if (mtime) ctx.dirTimes.push({ path: p, depth: done.length, mtime: mtime.getTime() / 1000 });
+  };
+  const dir = await resolveDir(ctx.root, parts, { create, entry: h.name });
   if (base === OPAQUE_MARKER) {
     ctx.sys.lsetxattr(dir.path, OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
     return;

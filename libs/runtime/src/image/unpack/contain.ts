@@ -5,7 +5,7 @@
  * root (how `/lib -> /usr/lib` reads inside the container); a relative target that climbs above
  * the root is refused, as are names that are absolute or climb out with `..`.
  */
-import { lstat, mkdir, readlink } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../../errors.js';
 import { unpackError } from './errors.js';
@@ -28,8 +28,11 @@ export function entryComponents(name: string, what = 'entry'): string[] {
 }
 
 export interface ResolveOptions {
-  /** Create missing directories (mode 0755, like `mkdir -p` in Docker's unpack). */
-  create: boolean;
+  /**
+   * Creates a missing directory (given its host path and root-relative components), or false
+   * to fail on a missing one.
+   */
+  create: false | ((path: string, parts: readonly string[]) => Promise<void>);
   /** Entry name for error messages. */
   entry: string;
 }
@@ -58,8 +61,8 @@ export async function resolveDir(root: string, parts: readonly string[], opts: R
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
       if (!opts.create) throw unpackError('layer_invalid', `failed to unpack entry ${JSON.stringify(opts.entry)}: ${[...done, c].join('/')} does not exist`, { cause: err });
-      await mkdir(p, { mode: 0o755 });
       done.push(c);
+      await opts.create(p, done);
       continue;
     }
     if (st.isDirectory()) {

@@ -12,3 +12,4 @@ export { entryComponents, resolveDir } from './contain.js';
 export { nativeLayerSyscalls, makedev, major, minor } from './native.js';
 export type { LayerSyscalls } from './native.js';
 export type { UnpackErrorCode } from './errors.js';
+export { lowerDirAt } from './parents.js';
