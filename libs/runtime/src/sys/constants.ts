@@ -43,3 +43,14 @@ export function makedev(major: number, minor: number): number {
   const hi = (minor - (minor & 0xff)) * 2 ** 12 + (major - (major & 0xfff)) * 2 ** 32;
   return lo + hi;
 }
+
+/** bpf(2) commands, program/attach types and flags used by the runtime (<linux/bpf.h>). */
+export const BPF = {
+  PROG_LOAD: 5,
+  PROG_ATTACH: 8,
+  PROG_DETACH: 9,
+  PROG_TYPE_CGROUP_DEVICE: 15,
+  CGROUP_DEVICE: 6,
+  F_ALLOW_OVERRIDE: 1,
+  F_ALLOW_MULTI: 2,
+} as const;

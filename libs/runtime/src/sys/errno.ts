@@ -12,6 +12,7 @@ export function errnoCategory(code: string): ErrorCategory {
     case 'EEXIST':
       return 'already_exists';
     case 'EINVAL':
+    case 'E2BIG':
     case 'EBADF':
     case 'ENOTDIR':
     case 'ENAMETOOLONG':

@@ -206,7 +206,7 @@ export class FakeSyscalls implements Syscalls {
 
   close(fd: number): void {
     this.#enter('close', [fd], `close fd ${fd}`, {}, () => {
-      if (!this.pidfds.delete(fd)) throw syscallError('EBADF', 'close', `close fd ${fd}`);
+      if (!this.pidfds.delete(fd) && !this.programs.delete(fd)) throw syscallError('EBADF', 'close', `close fd ${fd}`);
     });
   }
 
@@ -301,5 +301,36 @@ export class FakeSyscalls implements Syscalls {
 
   getpid(): number {
     return this.#enter('getpid', [], 'get pid', {}, () => this.pid);
+  }
+
+  /** Loaded programs by fd, and attachments target fd -> program fd. */
+  readonly programs = new Map<number, { type: number; insns: Buffer; license: string }>();
+  readonly attachments = new Map<number, number>();
+
+  bpfProgLoad(progType: number, insns: Uint8Array, license: string, expectedAttachType = 0): number {
+    const what = `load eBPF program of type ${progType}`;
+    return this.#enter('bpfProgLoad', [progType, Buffer.from(insns), license, expectedAttachType], what, {}, () => {
+      if (insns.length === 0) throw syscallError('E2BIG', 'bpf', what); // the kernel's answer to insn_cnt 0
+      if (insns.length % 8 !== 0) throw syscallError('EINVAL', 'bpf', what);
+      const fd = this.#nextFd++;
+      this.programs.set(fd, { type: progType, insns: Buffer.from(insns), license });
+      return fd;
+    });
+  }
+
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags = 0): void {
+    const what = `attach eBPF program fd ${progFd} to fd ${targetFd}`;
+    this.#enter('bpfProgAttach', [targetFd, progFd, attachType, flags], what, {}, () => {
+      if (!this.programs.has(progFd)) throw syscallError('EBADF', 'bpf', what);
+      this.attachments.set(targetFd, progFd);
+    });
+  }
+
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void {
+    const what = `detach eBPF program fd ${progFd} from fd ${targetFd}`;
+    this.#enter('bpfProgDetach', [targetFd, progFd, attachType], what, {}, () => {
+      if (this.attachments.get(targetFd) !== progFd) throw syscallError('ENOENT', 'bpf', what);
+      this.attachments.delete(targetFd);
+    });
   }
 }

@@ -1,5 +1,5 @@
 export type { Syscalls, CapabilitySets } from './types.js';
-export { CLONE, MNT, PR, S_IF, SYS, makedev } from './constants.js';
+export { BPF, CLONE, MNT, PR, S_IF, SYS, makedev } from './constants.js';
 export { errnoCategory, errnoName, errnoNumber, syscallError, type SyscallErrorDetails } from './errno.js';
 export { FakeSyscalls, type RecordedCall, type SyscallName } from './fake.js';
 export { createSyscalls, KoffiSyscalls } from './koffi.js';

@@ -1,5 +1,5 @@
 import koffi from 'koffi';
-import { SYS, PR } from './constants.js';
+import { BPF, SYS, PR } from './constants.js';
 import { syscallError, type SyscallErrorDetails } from './errno.js';
 import type { CapabilitySets, Syscalls } from './types.js';
 
@@ -9,8 +9,19 @@ type Fn = (...args: unknown[]) => number | bigint;
 interface Libc {
   mount: Fn; umount2: Fn; syscall: Fn; setns: Fn; unshare: Fn; prctl: Fn; kill: Fn;
   capget: Fn; capset: Fn; mknod: Fn; mkfifo: Fn; lsetxattr: Fn; lgetxattr: Fn; llistxattr: Fn;
-  lremovexattr: Fn; chroot: Fn; sethostname: Fn; getpid: Fn; close: Fn;
+  lremovexattr: Fn; chroot: Fn; sethostname: Fn; getpid: Fn; close: Fn; bpfLoad: Fn; bpfAttach: Fn;
+  progLoadSize: number; attachSize: number;
 }
+
+// union bpf_attr members for BPF_PROG_LOAD and BPF_PROG_ATTACH/DETACH (<linux/bpf.h>).
+const ProgLoadAttr = koffi.struct('berth_bpf_prog_load_attr', {
+  prog_type: 'uint32', insn_cnt: 'uint32', insns: 'void *', license: 'const char *',
+  log_level: 'uint32', log_size: 'uint32', log_buf: 'void *', kern_version: 'uint32', prog_flags: 'uint32',
+  prog_name: koffi.array('char', 16), prog_ifindex: 'uint32', expected_attach_type: 'uint32',
+});
+const AttachAttr = koffi.struct('berth_bpf_attach_attr', {
+  target_fd: 'uint32', attach_bpf_fd: 'uint32', attach_type: 'uint32', attach_flags: 'uint32', replace_bpf_fd: 'uint32',
+});
 
 function loadLibc(): Libc {
   const lib = koffi.load('libc.so.6');
@@ -35,6 +46,12 @@ function loadLibc(): Libc {
     sethostname: f('int sethostname(const char *name, size_t len)'),
     getpid: f('int getpid()'),
     close: f('int close(int fd)'),
+    // bpf(2) through syscall() with the attr unions as koffi structs (pointer members are
+    // marshalled from Buffers and strings for the duration of the call).
+    bpfLoad: lib.func('syscall', 'long', ['long', 'int', koffi.pointer(ProgLoadAttr), 'unsigned int']) as Fn,
+    bpfAttach: lib.func('syscall', 'long', ['long', 'int', koffi.pointer(AttachAttr), 'unsigned int']) as Fn,
+    progLoadSize: koffi.sizeof(ProgLoadAttr),
+    attachSize: koffi.sizeof(AttachAttr),
   };
 }
 
@@ -208,6 +225,32 @@ export class KoffiSyscalls implements Syscalls {
 
   getpid(): number {
     return Number(this.#c.getpid());
+  }
+
+  bpfProgLoad(progType: number, insns: Uint8Array, license: string, expectedAttachType = 0): number {
+    const log = Buffer.alloc(64 * 1024);
+    const attr = {
+      prog_type: progType, insn_cnt: Math.floor(insns.length / 8), insns: Buffer.from(insns), license, log_level: 1,
+      log_size: log.length, log_buf: log, kern_version: 0, prog_flags: 0, prog_name: 'berth', prog_ifindex: 0,
+      expected_attach_type: expectedAttachType,
+    };
+    const r = Number(this.#c.bpfLoad(SYS.bpf, BPF.PROG_LOAD, attr, this.#c.progLoadSize));
+    if (r === -1) {
+      const errno = koffi.errno();
+      const lines = log.toString('utf8', 0, Math.max(0, log.indexOf(0))).trim().split('\n');
+      throw syscallError(errno, 'bpf', `load eBPF program of type ${progType} (${insns.length / 8} insns; verifier: ${lines.at(-1) || 'no log'})`);
+    }
+    return r;
+  }
+
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags = 0): void {
+    const attr = { target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, attach_flags: flags, replace_bpf_fd: 0 };
+    this.#check(this.#c.bpfAttach(SYS.bpf, BPF.PROG_ATTACH, attr, this.#c.attachSize), 'bpf', `attach eBPF program fd ${progFd} to fd ${targetFd}`);
+  }
+
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void {
+    const attr = { target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, attach_flags: 0, replace_bpf_fd: 0 };
+    this.#check(this.#c.bpfAttach(SYS.bpf, BPF.PROG_DETACH, attr, this.#c.attachSize), 'bpf', `detach eBPF program fd ${progFd} from fd ${targetFd}`);
   }
 }
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError } from '../errors.js';
-import { MNT, S_IF } from './constants.js';
+import { BPF, MNT, S_IF } from './constants.js';
 import type { Syscalls } from './types.js';
 
 /** What the shared suite needs from one implementation. */
@@ -86,6 +86,17 @@ export function syscallsSuite(name: string, make: () => Promise<SyscallsHarness>
     assert.ok(!h.sys.llistxattr(f).includes(n));
     expectErrno(() => h.sys.lremovexattr(f, n), 'ENODATA', 'not_found', f);
     expectErrno(() => h.sys.llistxattr(join(dir, 'missing')), 'ENOENT', 'not_found', join(dir, 'missing'));
+  });
+
+  withHarness('bpf: load a cgroup device program, reject an empty one', {}, (h) => {
+    const insns = Buffer.alloc(16);
+    insns.writeUInt8(0xb7, 0); // r0 = 1 (allow)
+    insns.writeInt32LE(1, 4);
+    insns.writeUInt8(0x95, 8); // exit
+    const fd = h.sys.bpfProgLoad(BPF.PROG_TYPE_CGROUP_DEVICE, insns, 'Apache-2.0');
+    assert.ok(fd >= 0);
+    h.sys.close(fd);
+    expectErrno(() => h.sys.bpfProgLoad(BPF.PROG_TYPE_CGROUP_DEVICE, Buffer.alloc(0), 'Apache-2.0'), 'E2BIG', 'invalid_argument');
   });
 
   withHarness('mkfifo and mknod(S_IFIFO) create once, then EEXIST', {}, (h, dir) => {

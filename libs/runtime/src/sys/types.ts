@@ -56,6 +56,15 @@ export interface Syscalls {
   chroot(path: string): void;
   sethostname(name: string): void;
   getpid(): number;
+  /**
+   * bpf(BPF_PROG_LOAD): loads `insns` (eBPF instructions, 8 bytes each) and returns the program
+   * fd. On failure the message carries the last line of the verifier log.
+   */
+  bpfProgLoad(progType: number, insns: Uint8Array, license: string, expectedAttachType?: number): number;
+  /** bpf(BPF_PROG_ATTACH) of `progFd` to `targetFd` (e.g. an O_DIRECTORY fd of a cgroup). */
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags?: number): void;
+  /** bpf(BPF_PROG_DETACH). */
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
 }
 
 /** The three capability sets, each a 64-bit mask (bit n = capability n). */
