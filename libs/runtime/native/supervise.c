@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,12 +49,11 @@ static void emit(struct stream *st, const char *data, size_t len, char tag) {
     sink_open(s, 1);
     if (s->fd < 0) return;
   }
-  struct part {
-    const void *b;
-    size_t n;
-  } parts[3] = {{head, h}, {data, len}, {"\n", 1}};
-  for (int i = 0; i < 3; i++) write_all(s->fd, parts[i].b, parts[i].n);
-  s->size += h + len + 1;
+  /* one writev per line so a reader (or the other stream) never sees half a line */
+  struct iovec iov[3] = {{head, h}, {(void *)data, len}, {(void *)"\n", 1}};
+  ssize_t n;
+  while ((n = writev(s->fd, iov, 3)) < 0 && errno == EINTR) {}
+  if (n > 0) s->size += (uint64_t)n;
 }
 
 /* Reads what is available; returns 0 at end of file. */

@@ -15,7 +15,6 @@ class LineReader {
   private buf = '';
   private readonly lines: string[] = [];
   private ended = false;
-  private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
   constructor(sock: Duplex) {
@@ -31,12 +30,12 @@ class LineReader {
     });
     sock.on('end', () => this.finish());
     sock.on('close', () => this.finish());
-    sock.on('error', (err) => this.finish(err));
+    // ECONNRESET/EPIPE mean the shim went away: the caller then reports how it exited
+    sock.on('error', () => this.finish());
   }
 
-  finish(err?: Error): void {
+  finish(): void {
     this.ended = true;
-    this.failure ??= err;
     this.notify();
   }
 
@@ -51,10 +50,7 @@ class LineReader {
     for (;;) {
       const line = this.lines.shift();
       if (line !== undefined) return line;
-      if (this.ended) {
-        if (this.failure) throw this.failure;
-        return undefined;
-      }
+      if (this.ended) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
