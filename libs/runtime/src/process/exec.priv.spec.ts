@@ -155,3 +155,26 @@ test('an init joins namespaces given by path (here the network and uts of anothe
       await stop(a);
     }
   }));
+
+test('a detached exec has its own supervisor that records its exit', { skip }, () =>
+  withRootfs(async (fx) => {
+    const h = await launchInit(options(fx, baseProcess(['sleep', '100']), { detach: true }));
+    try {
+      const exitFile = join(fx.dir, 'exec2.exit');
+      const e = await execInContainer({
+        shimPath: SHIM_PATH, containerId: 't', initPid: h.initPid, namespaces: NS_TYPES, process: baseProcess(['sleep', '50']),
+        cgroupProcsFiles: [], stdio: { stdout: join(fx.dir, 'e.log'), stderr: join(fx.dir, 'e.log') }, exitFile, detach: true,
+      });
+      assert.notEqual(e.shimPid, h.shimPid);
+      const sid = Number((await readFile(`/proc/${e.shimPid}/stat`, 'utf8')).split(') ')[1]?.split(' ')[3]);
+      assert.equal(sid, e.shimPid);
+      assert.equal(await readlink(`/proc/${e.pid}/ns/pid`), await readlink(`/proc/${h.initPid}/ns/pid`));
+      signalProcess(e.pid, 'SIGKILL');
+      const rec = await e.wait();
+      assert.equal(rec.signal, 9);
+      assert.match(await readFile(exitFile, 'utf8'), /^exit_code=137\nsignal=9\noom_killed=0\nfinished_at=\d+\n$/);
+      assert.doesNotThrow(() => process.kill(h.initPid, 0), 'the container keeps running');
+    } finally {
+      await stop(h);
+    }
+  }));
