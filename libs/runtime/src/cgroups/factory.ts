@@ -4,6 +4,7 @@ import { BerthError, causeText } from '../errors.js';
 import { noopLogger, type Logger } from '../logger.js';
 import type { CgroupManager } from './types.js';
 import type { CgroupFsOps } from './fs.js';
+import type { Syscalls } from '../sys/index.js';
 import { detectCgroupLayout, parseSelfCgroup, type CgroupHierarchy } from './layout.js';
 import { resolveCgroupsPath } from './paths.js';
 import { V1CgroupManager } from './v1.js';
@@ -28,6 +29,8 @@ export interface CgroupManagerOptions {
   logger?: Logger;
   /** mkdir/rmdir seam for tests against a fake tree. */
   fs?: CgroupFsOps;
+  /** Syscalls for the v2 eBPF device program (default: the koffi one, made on first use). */
+  sys?: Syscalls;
 }
 
 const DEFAULT_ROOT = '/sys/fs/cgroup';
@@ -79,7 +82,7 @@ export function createCgroupManager(opts: CgroupManagerOptions): CgroupManager {
     let hier: CgroupHierarchy | undefined = layout?.unified;
     if (opts.root !== undefined) hier = { mountpoint: opts.root, root: hier?.root ?? '/', controllers: [] };
     if (!hier) throw new BerthError('cgroups_unavailable', 'failed_precondition', 'failed to create cgroup manager: no cgroup2 hierarchy is mounted');
-    return new V2CgroupManager({ path, dir: dirIn(hier.mountpoint, hier.root, path), logger, ...fsOps });
+    return new V2CgroupManager({ path, dir: dirIn(hier.mountpoint, hier.root, path), logger, ...fsOps, ...(opts.sys ? { sys: opts.sys } : {}) });
   }
   const dirs = new Map<string, string>();
   let primary: string | undefined;

@@ -8,3 +8,4 @@ export { V1CgroupManager, type V1ManagerOptions } from './v1.js';
 export { V2CgroupManager, type V2ManagerOptions } from './v2.js';
 export { watchOomKills, type OomWatcher } from './oom.js';
 export { realCgroupFs, type CgroupFsOps } from './fs.js';
+export { compileDeviceProgram, deviceAccessType } from './devices-bpf.js';

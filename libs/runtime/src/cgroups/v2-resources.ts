@@ -52,8 +52,9 @@ export function controllerOf(file: string): string {
 }
 
 /**
- * Translates OCI LinuxResources to v2 writes. `devices` are not files on v2 (they need the eBPF
- * device program) and are ignored here; `unified` entries are written last and win.
+ * Translates OCI LinuxResources to v2 writes. `devices` are not files on v2 (the driver loads
+ * them as an eBPF program, see devices-bpf.ts) and are ignored here; `unified` entries are
+ * written last and win.
  * Returns the writes and warnings for fields v2 has no equivalent for.
  */
 export function planV2(r: LinuxResources, cur: V2Current): { writes: V2Write[]; warnings: string[] } {

@@ -42,3 +42,28 @@ test('v2 real: cgroup.kill ends every member, freeze holds a process in the froz
   }
   assert.ok(!existsSync(`${ROOT}/${h.parent}`), 'unique parent removed');
 });
+
+test('v2 real: the eBPF device program denies /dev/zero and allows /dev/null, and can be replaced', { skip }, async () => {
+  const h = make();
+  try {
+    const m = h.manager('dev');
+    await m.create();
+    const probe = async (): Promise<string> => {
+      const c = await h.spawnChild('sh', ['-c', 'read x; if head -c1 /dev/zero >/dev/null 2>&1; then echo zero-ok; else echo zero-denied; fi; echo null-ok >/dev/null && echo null-ok'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      let out = '';
+      c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      await m.addProcess(c.pid!);
+      const done = new Promise((r) => c.once('close', r));
+      c.stdin!.end('go\n');
+      await done;
+      return out.trim();
+    };
+    await m.set({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] });
+    assert.equal(await probe(), 'zero-denied\nnull-ok');
+    await m.set({ devices: [{ allow: true, access: 'rwm' }] });
+    assert.equal(await probe(), 'zero-ok\nnull-ok');
+    await m.destroy();
+  } finally {
+    await h.cleanup();
+  }
+});

@@ -1,3 +1,4 @@
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, errnoCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -9,6 +10,8 @@ import {
 } from './fs.js';
 import { controllerOf, planV2 } from './v2-resources.js';
 import { statsV2 } from './stats.js';
+import { compileDeviceProgram } from './devices-bpf.js';
+import { BPF, createSyscalls, type Syscalls } from '../sys/index.js';
 
 /** Controllers delegated to the children of cgroups this driver creates. */
 const DELEGATE = ['cpuset', 'cpu', 'io', 'memory', 'pids', 'hugetlb', 'rdma', 'misc'];
@@ -21,6 +24,8 @@ export interface V2ManagerOptions {
   logger: Logger;
   /** mkdir/rmdir seam for fake trees; default node fs. */
   fs?: CgroupFsOps;
+  /** For the eBPF device program; default the koffi Syscalls, made on first use. */
+  sys?: Syscalls;
 }
 
 /** cgroup v2 driver: one directory in the unified hierarchy. */
@@ -30,6 +35,7 @@ export class V2CgroupManager implements CgroupManager {
   readonly #dir: string;
   readonly #log: Logger;
   readonly #fs: CgroupFsOps;
+  #sys: Syscalls | undefined;
   #created: string[] = [];
 
   constructor(opts: V2ManagerOptions) {
@@ -37,6 +43,7 @@ export class V2CgroupManager implements CgroupManager {
     this.#dir = opts.dir;
     this.#log = opts.logger;
     this.#fs = opts.fs ?? realCgroupFs;
+    this.#sys = opts.sys;
   }
 
   async create(): Promise<void> {
@@ -62,9 +69,7 @@ export class V2CgroupManager implements CgroupManager {
   async set(resources: LinuxResources): Promise<void> {
     const { writes, warnings } = planV2(resources, { hasBfqWeight: hasFile(this.#dir, 'io.bfq.weight') });
     for (const w of warnings) this.#log.warn(`${w}; ignored`, { cgroup: this.path });
-    if (resources.devices?.length) {
-      this.#log.warn('device rules are not enforced on cgroup v2 (needs the eBPF device program)', { cgroup: this.path });
-    }
+    if (resources.devices?.length) await this.#setDevices(resources.devices);
     for (const w of writes) {
       try {
         await writeCgroupFile(this.#dir, w.file, w.value);
@@ -73,6 +78,29 @@ export class V2CgroupManager implements CgroupManager {
         const c = controllerOf(w.file);
         throw new BerthError('controller_unavailable', 'failed_precondition', `failed to set ${w.file} of cgroup ${this.path}: controller ${c} is not enabled for it`, { cause: err, path: join(this.#dir, w.file) });
       }
+    }
+  }
+
+  // Loads the rules as a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it with
+  // BPF_F_ALLOW_OVERRIDE, so a later set() replaces it in place.
+  async #setDevices(rules: NonNullable<LinuxResources['devices']>): Promise<void> {
+    const insns = compileDeviceProgram(rules);
+    this.#sys ??= createSyscalls();
+    const prog = this.#sys.bpfProgLoad(BPF.PROG_TYPE_CGROUP_DEVICE, insns, 'Apache-2.0', BPF.CGROUP_DEVICE);
+    try {
+      let dirFd: number;
+      try {
+        dirFd = openSync(this.#dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+      } catch (err) {
+        throw new BerthError(errnoCode(err) ?? 'cgroup_io_failed', 'not_found', `failed to open cgroup ${this.#dir}: ${String(err)}`, { cause: err, path: this.#dir });
+      }
+      try {
+        this.#sys.bpfProgAttach(dirFd, prog, BPF.CGROUP_DEVICE, BPF.F_ALLOW_OVERRIDE);
+      } finally {
+        closeSync(dirFd);
+      }
+    } finally {
+      this.#sys.close(prog);
     }
   }
 
