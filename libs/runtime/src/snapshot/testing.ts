@@ -3,6 +3,7 @@
  * Returns an unmount function for `finally` blocks.
  */
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Mount } from './types.js';
 
 export function mountAt(mounts: readonly Mount[], target: string): () => void {
@@ -13,7 +14,7 @@ export function mountAt(mounts: readonly Mount[], target: string): () => void {
   };
   try {
     for (const m of mounts) {
-      const at = m.target ?? target;
+      const at = m.target === undefined ? target : join(target, m.target);
       if (m.type === 'overlay') {
         execFileSync('mount', ['-t', 'overlay', m.source, '-o', m.options.join(','), at]);
       } else {

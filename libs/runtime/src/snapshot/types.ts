@@ -14,13 +14,11 @@
 
 /**
  * One mount(2) call as data. `type: 'bind'` means a bind mount (`source` is a host path);
- * `options` are fstab-style (`ro`, `rbind`, `lowerdir=...`).
- *
- * `target` set: a helper mount that must be mounted at that absolute host path (which exists)
- * before any later mount in the same list, because later mounts refer to it; used when a chain
- * has more layers than fit in one overlay option string (see overlay.ts). `target` absent: the
- * snapshot's root mount, mounted wherever the caller wants the rootfs, always the last one.
- * Helper mounts are read-only; unmount in reverse order.
+ * `options` are fstab-style (`ro`, `rbind`, `workdir=...`, `upperdir=...`, `lowerdir=...`).
+ * `target`, when set, is a path relative to where the caller mounts the snapshot (containerd's
+ * Mount.Target); absent means the snapshot root itself. Mounts are performed in list order.
+ * OverlaySnapshotter always returns exactly one mount without `target`, whatever the number of
+ * layers (long chains are flattened, see overlay.ts), and never more than one page of options.
  */
 export interface Mount {
   type: 'overlay' | 'bind';
