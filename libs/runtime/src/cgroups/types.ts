@@ -23,7 +23,11 @@ export interface CgroupManager {
   freezerState(): Promise<'frozen' | 'thawed' | undefined>;
   /** All pids in the cgroup (recursive). */
   pids(): Promise<number[]>;
-  /** Send `signal` to every process in the cgroup (v2 `cgroup.kill` for SIGKILL where present). */
+  /**
+   * Send `signal` to every process in the cgroup (v2 `cgroup.kill` for SIGKILL where present;
+   * otherwise the cgroup is frozen while its pids are listed and signalled, then thawed). A
+   * cgroup that was already frozen stays frozen: on v1 the signal takes effect at thaw.
+   */
   kill(signal: NodeJS.Signals | number): Promise<void>;
   stats(): Promise<CgroupStats>;
   /** Count of OOM kills in this cgroup since it was created. */
@@ -31,6 +35,7 @@ export interface CgroupManager {
   destroy(): Promise<void>;
 }
 
+/** Counters are cumulative since creation; limits that are not set read as Infinity. */
 export interface CgroupStats {
   cpu: { usageNanos: number; userNanos: number; systemNanos: number; throttledPeriods: number; throttledNanos: number };
   memory: { usage: number; limit: number; workingSet: number; cache: number; rss: number; swap: number; failcnt: number; oomKills: number };

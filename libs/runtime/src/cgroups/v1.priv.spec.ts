@@ -80,3 +80,23 @@ test('v1 real: a process over its memory limit is OOM-killed and counted', { ski
     await h.cleanup();
   }
 });
+
+test('v1 real: devices.deny/allow rules keep /dev/zero closed and /dev/null open', { skip }, async () => {
+  const h = make();
+  try {
+    const m = h.manager('dev');
+    await m.create();
+    await m.set({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] });
+    const c = await h.spawnChild('sh', ['-c', 'read x; if head -c1 /dev/zero >/dev/null 2>&1; then echo zero-ok; else echo zero-denied; fi; echo null-ok >/dev/null && echo null-ok'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await m.addProcess(c.pid!);
+    const done = new Promise((r) => c.once('close', r));
+    c.stdin!.end('go\n');
+    await done;
+    assert.equal(out.trim(), 'zero-denied\nnull-ok');
+    await m.destroy();
+  } finally {
+    await h.cleanup();
+  }
+});
