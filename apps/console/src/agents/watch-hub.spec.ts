@@ -111,3 +111,12 @@ test('watch hub: stop ends every stream', async () => {
   hub.stop();
   assert.equal(s1.ended && s2.ended, true);
 });
+
+test('watch hub: a stream cancelled before attach is not indexed', async () => {
+  const { hub } = setup();
+  const sink = Object.assign(new FakeSink(), { cancelled: true });
+  await hub.attach('n1', 0, sink);
+  assert.equal(hub.size, 0);
+  assert.deepEqual(sink.cases(), []);
+  hub.stop();
+});

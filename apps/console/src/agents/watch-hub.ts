@@ -18,6 +18,8 @@ export interface WatchSink {
   end(): void;
   emit(event: 'error', err: unknown): boolean;
   on(event: 'close' | 'cancelled' | 'error' | 'finish', listener: () => void): unknown;
+  /** grpc-js sets this when the client went away (possibly before the watch was attached). */
+  readonly cancelled?: boolean;
 }
 
 interface Watcher {
@@ -71,6 +73,7 @@ export class WatchHub {
 
   /** Starts a watch: initial snapshot or resumed changes, then live changes until the stream ends. */
   async attach(nodeId: string, sinceRevision: number, sink: WatchSink): Promise<void> {
+    if (sink.cancelled) return; // its 'cancelled' event has fired already: nothing would detach it
     const w: Watcher = { nodeId, sink, revision: sinceRevision, busy: true, dirty: false, closed: false };
     const set = this.byNode.get(nodeId) ?? new Set<Watcher>();
     set.add(w);
