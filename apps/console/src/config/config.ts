@@ -77,7 +77,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     throw new ConsoleError('invalid_config', 'invalid_argument', `failed to parse ${flag}: ${issue?.message ?? 'invalid'}`);
   }
   const v = r.data;
-  const adminPassword = env['BERTH_ADMIN_PASSWORD'];
+  const adminPassword = env['BERTH_ADMIN_PASSWORD'] || undefined;
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConsoleError('invalid_config', 'invalid_argument', 'failed to parse BERTH_ADMIN_PASSWORD: must be at least 8 characters');
   }

@@ -61,8 +61,12 @@ export class PostgresSql implements SqlClient {
     private readonly url: string,
   ) {}
 
-  static open(url: string): PostgresSql {
-    return new PostgresSql(new pg.Pool({ connectionString: url, max: 10 }), url);
+  static open(url: string, onIdleError: (err: Error) => void = () => undefined): PostgresSql {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection that dies (server restart, admin kill) must not crash the process;
+    // the pool replaces it on the next checkout.
+    pool.on('error', onIdleError);
+    return new PostgresSql(pool, url);
   }
 
   async query<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
@@ -93,6 +97,7 @@ export class PostgresSql implements SqlClient {
   /** A dedicated connection per subscription: pooled connections cannot hold LISTEN. */
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     const client = new pg.Client({ connectionString: this.url });
+    client.on('error', () => undefined);
     await client.connect();
     client.on('notification', (n) => {
       if (n.channel === channel) onPayload(n.payload ?? '');

@@ -1363,8 +1363,10 @@ export const NodeScalarFieldEnum = {
   allocatable: 'allocatable',
   conditions: 'conditions',
   status: 'status',
+  usage: 'usage',
   agentVersion: 'agentVersion',
-  address: 'address',
+  addresses: 'addresses',
+  observedRevision: 'observedRevision',
   certFingerprint: 'certFingerprint',
   unschedulable: 'unschedulable',
   draining: 'draining',
@@ -1428,7 +1430,11 @@ export const ContainerStatusScalarFieldEnum = {
   state: 'state',
   exitCode: 'exitCode',
   restartCount: 'restartCount',
+  reason: 'reason',
   message: 'message',
+  ready: 'ready',
+  imageDigest: 'imageDigest',
+  assignmentRevision: 'assignmentRevision',
   startedAt: 'startedAt',
   finishedAt: 'finishedAt',
   observedAt: 'observedAt',
@@ -1619,6 +1625,20 @@ export type EnumQueryModeFieldRefInput<$PrismaModel> = FieldRefInputType<$Prisma
 
 
 /**
+ * Reference to a field of type 'BigInt'
+ */
+export type BigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt'>
+    
+
+
+/**
+ * Reference to a field of type 'BigInt[]'
+ */
+export type ListBigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt[]'>
+    
+
+
+/**
  * Reference to a field of type 'Boolean'
  */
 export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
@@ -1636,20 +1656,6 @@ export type DateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel
  * Reference to a field of type 'DateTime[]'
  */
 export type ListDateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime[]'>
-    
-
-
-/**
- * Reference to a field of type 'BigInt'
- */
-export type BigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt'>
-    
-
-
-/**
- * Reference to a field of type 'BigInt[]'
- */
-export type ListBigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt[]'>
     
 
 

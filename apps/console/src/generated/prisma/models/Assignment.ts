@@ -247,7 +247,7 @@ export type AssignmentWhereInput = {
   id?: Prisma.UuidFilter<"Assignment"> | string
   workloadId?: Prisma.UuidFilter<"Assignment"> | string
   workloadRevisionId?: Prisma.UuidFilter<"Assignment"> | string
-  nodeId?: Prisma.UuidFilter<"Assignment"> | string
+  nodeId?: Prisma.StringFilter<"Assignment"> | string
   replicaIndex?: Prisma.IntFilter<"Assignment"> | number
   desiredState?: Prisma.StringFilter<"Assignment"> | string
   revision?: Prisma.BigIntFilter<"Assignment"> | bigint | number
@@ -282,7 +282,7 @@ export type AssignmentWhereUniqueInput = Prisma.AtLeast<{
   NOT?: Prisma.AssignmentWhereInput | Prisma.AssignmentWhereInput[]
   workloadId?: Prisma.UuidFilter<"Assignment"> | string
   workloadRevisionId?: Prisma.UuidFilter<"Assignment"> | string
-  nodeId?: Prisma.UuidFilter<"Assignment"> | string
+  nodeId?: Prisma.StringFilter<"Assignment"> | string
   replicaIndex?: Prisma.IntFilter<"Assignment"> | number
   desiredState?: Prisma.StringFilter<"Assignment"> | string
   revision?: Prisma.BigIntFilter<"Assignment"> | bigint | number
@@ -318,7 +318,7 @@ export type AssignmentScalarWhereWithAggregatesInput = {
   id?: Prisma.UuidWithAggregatesFilter<"Assignment"> | string
   workloadId?: Prisma.UuidWithAggregatesFilter<"Assignment"> | string
   workloadRevisionId?: Prisma.UuidWithAggregatesFilter<"Assignment"> | string
-  nodeId?: Prisma.UuidWithAggregatesFilter<"Assignment"> | string
+  nodeId?: Prisma.StringWithAggregatesFilter<"Assignment"> | string
   replicaIndex?: Prisma.IntWithAggregatesFilter<"Assignment"> | number
   desiredState?: Prisma.StringWithAggregatesFilter<"Assignment"> | string
   revision?: Prisma.BigIntWithAggregatesFilter<"Assignment"> | bigint | number
@@ -669,7 +669,7 @@ export type AssignmentScalarWhereInput = {
   id?: Prisma.UuidFilter<"Assignment"> | string
   workloadId?: Prisma.UuidFilter<"Assignment"> | string
   workloadRevisionId?: Prisma.UuidFilter<"Assignment"> | string
-  nodeId?: Prisma.UuidFilter<"Assignment"> | string
+  nodeId?: Prisma.StringFilter<"Assignment"> | string
   replicaIndex?: Prisma.IntFilter<"Assignment"> | number
   desiredState?: Prisma.StringFilter<"Assignment"> | string
   revision?: Prisma.BigIntFilter<"Assignment"> | bigint | number

@@ -29,12 +29,14 @@ export type AggregateContainerStatus = {
 export type ContainerStatusAvgAggregateOutputType = {
   exitCode: number | null
   restartCount: number | null
+  assignmentRevision: number | null
   revision: number | null
 }
 
 export type ContainerStatusSumAggregateOutputType = {
   exitCode: number | null
   restartCount: number | null
+  assignmentRevision: bigint | null
   revision: bigint | null
 }
 
@@ -45,7 +47,11 @@ export type ContainerStatusMinAggregateOutputType = {
   state: string | null
   exitCode: number | null
   restartCount: number | null
+  reason: string | null
   message: string | null
+  ready: boolean | null
+  imageDigest: string | null
+  assignmentRevision: bigint | null
   startedAt: Date | null
   finishedAt: Date | null
   observedAt: Date | null
@@ -59,7 +65,11 @@ export type ContainerStatusMaxAggregateOutputType = {
   state: string | null
   exitCode: number | null
   restartCount: number | null
+  reason: string | null
   message: string | null
+  ready: boolean | null
+  imageDigest: string | null
+  assignmentRevision: bigint | null
   startedAt: Date | null
   finishedAt: Date | null
   observedAt: Date | null
@@ -73,7 +83,11 @@ export type ContainerStatusCountAggregateOutputType = {
   state: number
   exitCode: number
   restartCount: number
+  reason: number
   message: number
+  ready: number
+  imageDigest: number
+  assignmentRevision: number
   startedAt: number
   finishedAt: number
   observedAt: number
@@ -85,12 +99,14 @@ export type ContainerStatusCountAggregateOutputType = {
 export type ContainerStatusAvgAggregateInputType = {
   exitCode?: true
   restartCount?: true
+  assignmentRevision?: true
   revision?: true
 }
 
 export type ContainerStatusSumAggregateInputType = {
   exitCode?: true
   restartCount?: true
+  assignmentRevision?: true
   revision?: true
 }
 
@@ -101,7 +117,11 @@ export type ContainerStatusMinAggregateInputType = {
   state?: true
   exitCode?: true
   restartCount?: true
+  reason?: true
   message?: true
+  ready?: true
+  imageDigest?: true
+  assignmentRevision?: true
   startedAt?: true
   finishedAt?: true
   observedAt?: true
@@ -115,7 +135,11 @@ export type ContainerStatusMaxAggregateInputType = {
   state?: true
   exitCode?: true
   restartCount?: true
+  reason?: true
   message?: true
+  ready?: true
+  imageDigest?: true
+  assignmentRevision?: true
   startedAt?: true
   finishedAt?: true
   observedAt?: true
@@ -129,7 +153,11 @@ export type ContainerStatusCountAggregateInputType = {
   state?: true
   exitCode?: true
   restartCount?: true
+  reason?: true
   message?: true
+  ready?: true
+  imageDigest?: true
+  assignmentRevision?: true
   startedAt?: true
   finishedAt?: true
   observedAt?: true
@@ -230,7 +258,11 @@ export type ContainerStatusGroupByOutputType = {
   state: string
   exitCode: number | null
   restartCount: number
+  reason: string | null
   message: string | null
+  ready: boolean
+  imageDigest: string | null
+  assignmentRevision: bigint | null
   startedAt: Date | null
   finishedAt: Date | null
   observedAt: Date
@@ -262,12 +294,16 @@ export type ContainerStatusWhereInput = {
   OR?: Prisma.ContainerStatusWhereInput[]
   NOT?: Prisma.ContainerStatusWhereInput | Prisma.ContainerStatusWhereInput[]
   assignmentId?: Prisma.UuidFilter<"ContainerStatus"> | string
-  nodeId?: Prisma.UuidFilter<"ContainerStatus"> | string
+  nodeId?: Prisma.StringFilter<"ContainerStatus"> | string
   containerId?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
   state?: Prisma.StringFilter<"ContainerStatus"> | string
   exitCode?: Prisma.IntNullableFilter<"ContainerStatus"> | number | null
   restartCount?: Prisma.IntFilter<"ContainerStatus"> | number
+  reason?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
   message?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
+  ready?: Prisma.BoolFilter<"ContainerStatus"> | boolean
+  imageDigest?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
+  assignmentRevision?: Prisma.BigIntNullableFilter<"ContainerStatus"> | bigint | number | null
   startedAt?: Prisma.DateTimeNullableFilter<"ContainerStatus"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"ContainerStatus"> | Date | string | null
   observedAt?: Prisma.DateTimeFilter<"ContainerStatus"> | Date | string
@@ -283,7 +319,11 @@ export type ContainerStatusOrderByWithRelationInput = {
   state?: Prisma.SortOrder
   exitCode?: Prisma.SortOrderInput | Prisma.SortOrder
   restartCount?: Prisma.SortOrder
+  reason?: Prisma.SortOrderInput | Prisma.SortOrder
   message?: Prisma.SortOrderInput | Prisma.SortOrder
+  ready?: Prisma.SortOrder
+  imageDigest?: Prisma.SortOrderInput | Prisma.SortOrder
+  assignmentRevision?: Prisma.SortOrderInput | Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   observedAt?: Prisma.SortOrder
@@ -297,12 +337,16 @@ export type ContainerStatusWhereUniqueInput = Prisma.AtLeast<{
   AND?: Prisma.ContainerStatusWhereInput | Prisma.ContainerStatusWhereInput[]
   OR?: Prisma.ContainerStatusWhereInput[]
   NOT?: Prisma.ContainerStatusWhereInput | Prisma.ContainerStatusWhereInput[]
-  nodeId?: Prisma.UuidFilter<"ContainerStatus"> | string
+  nodeId?: Prisma.StringFilter<"ContainerStatus"> | string
   containerId?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
   state?: Prisma.StringFilter<"ContainerStatus"> | string
   exitCode?: Prisma.IntNullableFilter<"ContainerStatus"> | number | null
   restartCount?: Prisma.IntFilter<"ContainerStatus"> | number
+  reason?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
   message?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
+  ready?: Prisma.BoolFilter<"ContainerStatus"> | boolean
+  imageDigest?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
+  assignmentRevision?: Prisma.BigIntNullableFilter<"ContainerStatus"> | bigint | number | null
   startedAt?: Prisma.DateTimeNullableFilter<"ContainerStatus"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"ContainerStatus"> | Date | string | null
   observedAt?: Prisma.DateTimeFilter<"ContainerStatus"> | Date | string
@@ -318,7 +362,11 @@ export type ContainerStatusOrderByWithAggregationInput = {
   state?: Prisma.SortOrder
   exitCode?: Prisma.SortOrderInput | Prisma.SortOrder
   restartCount?: Prisma.SortOrder
+  reason?: Prisma.SortOrderInput | Prisma.SortOrder
   message?: Prisma.SortOrderInput | Prisma.SortOrder
+  ready?: Prisma.SortOrder
+  imageDigest?: Prisma.SortOrderInput | Prisma.SortOrder
+  assignmentRevision?: Prisma.SortOrderInput | Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   finishedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   observedAt?: Prisma.SortOrder
@@ -335,12 +383,16 @@ export type ContainerStatusScalarWhereWithAggregatesInput = {
   OR?: Prisma.ContainerStatusScalarWhereWithAggregatesInput[]
   NOT?: Prisma.ContainerStatusScalarWhereWithAggregatesInput | Prisma.ContainerStatusScalarWhereWithAggregatesInput[]
   assignmentId?: Prisma.UuidWithAggregatesFilter<"ContainerStatus"> | string
-  nodeId?: Prisma.UuidWithAggregatesFilter<"ContainerStatus"> | string
+  nodeId?: Prisma.StringWithAggregatesFilter<"ContainerStatus"> | string
   containerId?: Prisma.StringNullableWithAggregatesFilter<"ContainerStatus"> | string | null
   state?: Prisma.StringWithAggregatesFilter<"ContainerStatus"> | string
   exitCode?: Prisma.IntNullableWithAggregatesFilter<"ContainerStatus"> | number | null
   restartCount?: Prisma.IntWithAggregatesFilter<"ContainerStatus"> | number
+  reason?: Prisma.StringNullableWithAggregatesFilter<"ContainerStatus"> | string | null
   message?: Prisma.StringNullableWithAggregatesFilter<"ContainerStatus"> | string | null
+  ready?: Prisma.BoolWithAggregatesFilter<"ContainerStatus"> | boolean
+  imageDigest?: Prisma.StringNullableWithAggregatesFilter<"ContainerStatus"> | string | null
+  assignmentRevision?: Prisma.BigIntNullableWithAggregatesFilter<"ContainerStatus"> | bigint | number | null
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ContainerStatus"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ContainerStatus"> | Date | string | null
   observedAt?: Prisma.DateTimeWithAggregatesFilter<"ContainerStatus"> | Date | string
@@ -352,7 +404,11 @@ export type ContainerStatusCreateInput = {
   state: string
   exitCode?: number | null
   restartCount?: number
+  reason?: string | null
   message?: string | null
+  ready?: boolean
+  imageDigest?: string | null
+  assignmentRevision?: bigint | number | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   observedAt?: Date | string
@@ -368,7 +424,11 @@ export type ContainerStatusUncheckedCreateInput = {
   state: string
   exitCode?: number | null
   restartCount?: number
+  reason?: string | null
   message?: string | null
+  ready?: boolean
+  imageDigest?: string | null
+  assignmentRevision?: bigint | number | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   observedAt?: Date | string
@@ -380,7 +440,11 @@ export type ContainerStatusUpdateInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   message?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ready?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  imageDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  assignmentRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   observedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -396,7 +460,11 @@ export type ContainerStatusUncheckedUpdateInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   message?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ready?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  imageDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  assignmentRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   observedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -410,7 +478,11 @@ export type ContainerStatusCreateManyInput = {
   state: string
   exitCode?: number | null
   restartCount?: number
+  reason?: string | null
   message?: string | null
+  ready?: boolean
+  imageDigest?: string | null
+  assignmentRevision?: bigint | number | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   observedAt?: Date | string
@@ -422,7 +494,11 @@ export type ContainerStatusUpdateManyMutationInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   message?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ready?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  imageDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  assignmentRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   observedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -436,7 +512,11 @@ export type ContainerStatusUncheckedUpdateManyInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   message?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ready?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  imageDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  assignmentRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   observedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -465,7 +545,11 @@ export type ContainerStatusCountOrderByAggregateInput = {
   state?: Prisma.SortOrder
   exitCode?: Prisma.SortOrder
   restartCount?: Prisma.SortOrder
+  reason?: Prisma.SortOrder
   message?: Prisma.SortOrder
+  ready?: Prisma.SortOrder
+  imageDigest?: Prisma.SortOrder
+  assignmentRevision?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   observedAt?: Prisma.SortOrder
@@ -475,6 +559,7 @@ export type ContainerStatusCountOrderByAggregateInput = {
 export type ContainerStatusAvgOrderByAggregateInput = {
   exitCode?: Prisma.SortOrder
   restartCount?: Prisma.SortOrder
+  assignmentRevision?: Prisma.SortOrder
   revision?: Prisma.SortOrder
 }
 
@@ -485,7 +570,11 @@ export type ContainerStatusMaxOrderByAggregateInput = {
   state?: Prisma.SortOrder
   exitCode?: Prisma.SortOrder
   restartCount?: Prisma.SortOrder
+  reason?: Prisma.SortOrder
   message?: Prisma.SortOrder
+  ready?: Prisma.SortOrder
+  imageDigest?: Prisma.SortOrder
+  assignmentRevision?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   observedAt?: Prisma.SortOrder
@@ -499,7 +588,11 @@ export type ContainerStatusMinOrderByAggregateInput = {
   state?: Prisma.SortOrder
   exitCode?: Prisma.SortOrder
   restartCount?: Prisma.SortOrder
+  reason?: Prisma.SortOrder
   message?: Prisma.SortOrder
+  ready?: Prisma.SortOrder
+  imageDigest?: Prisma.SortOrder
+  assignmentRevision?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   finishedAt?: Prisma.SortOrder
   observedAt?: Prisma.SortOrder
@@ -509,6 +602,7 @@ export type ContainerStatusMinOrderByAggregateInput = {
 export type ContainerStatusSumOrderByAggregateInput = {
   exitCode?: Prisma.SortOrder
   restartCount?: Prisma.SortOrder
+  assignmentRevision?: Prisma.SortOrder
   revision?: Prisma.SortOrder
 }
 
@@ -599,7 +693,11 @@ export type ContainerStatusCreateWithoutNodeInput = {
   state: string
   exitCode?: number | null
   restartCount?: number
+  reason?: string | null
   message?: string | null
+  ready?: boolean
+  imageDigest?: string | null
+  assignmentRevision?: bigint | number | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   observedAt?: Date | string
@@ -613,7 +711,11 @@ export type ContainerStatusUncheckedCreateWithoutNodeInput = {
   state: string
   exitCode?: number | null
   restartCount?: number
+  reason?: string | null
   message?: string | null
+  ready?: boolean
+  imageDigest?: string | null
+  assignmentRevision?: bigint | number | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   observedAt?: Date | string
@@ -651,12 +753,16 @@ export type ContainerStatusScalarWhereInput = {
   OR?: Prisma.ContainerStatusScalarWhereInput[]
   NOT?: Prisma.ContainerStatusScalarWhereInput | Prisma.ContainerStatusScalarWhereInput[]
   assignmentId?: Prisma.UuidFilter<"ContainerStatus"> | string
-  nodeId?: Prisma.UuidFilter<"ContainerStatus"> | string
+  nodeId?: Prisma.StringFilter<"ContainerStatus"> | string
   containerId?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
   state?: Prisma.StringFilter<"ContainerStatus"> | string
   exitCode?: Prisma.IntNullableFilter<"ContainerStatus"> | number | null
   restartCount?: Prisma.IntFilter<"ContainerStatus"> | number
+  reason?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
   message?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
+  ready?: Prisma.BoolFilter<"ContainerStatus"> | boolean
+  imageDigest?: Prisma.StringNullableFilter<"ContainerStatus"> | string | null
+  assignmentRevision?: Prisma.BigIntNullableFilter<"ContainerStatus"> | bigint | number | null
   startedAt?: Prisma.DateTimeNullableFilter<"ContainerStatus"> | Date | string | null
   finishedAt?: Prisma.DateTimeNullableFilter<"ContainerStatus"> | Date | string | null
   observedAt?: Prisma.DateTimeFilter<"ContainerStatus"> | Date | string
@@ -668,7 +774,11 @@ export type ContainerStatusCreateWithoutAssignmentInput = {
   state: string
   exitCode?: number | null
   restartCount?: number
+  reason?: string | null
   message?: string | null
+  ready?: boolean
+  imageDigest?: string | null
+  assignmentRevision?: bigint | number | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   observedAt?: Date | string
@@ -682,7 +792,11 @@ export type ContainerStatusUncheckedCreateWithoutAssignmentInput = {
   state: string
   exitCode?: number | null
   restartCount?: number
+  reason?: string | null
   message?: string | null
+  ready?: boolean
+  imageDigest?: string | null
+  assignmentRevision?: bigint | number | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   observedAt?: Date | string
@@ -710,7 +824,11 @@ export type ContainerStatusUpdateWithoutAssignmentInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   message?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ready?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  imageDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  assignmentRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   observedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -724,7 +842,11 @@ export type ContainerStatusUncheckedUpdateWithoutAssignmentInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   message?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ready?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  imageDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  assignmentRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   observedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -737,7 +859,11 @@ export type ContainerStatusCreateManyNodeInput = {
   state: string
   exitCode?: number | null
   restartCount?: number
+  reason?: string | null
   message?: string | null
+  ready?: boolean
+  imageDigest?: string | null
+  assignmentRevision?: bigint | number | null
   startedAt?: Date | string | null
   finishedAt?: Date | string | null
   observedAt?: Date | string
@@ -749,7 +875,11 @@ export type ContainerStatusUpdateWithoutNodeInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   message?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ready?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  imageDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  assignmentRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   observedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -763,7 +893,11 @@ export type ContainerStatusUncheckedUpdateWithoutNodeInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   message?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ready?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  imageDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  assignmentRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   observedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -776,7 +910,11 @@ export type ContainerStatusUncheckedUpdateManyWithoutNodeInput = {
   state?: Prisma.StringFieldUpdateOperationsInput | string
   exitCode?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   restartCount?: Prisma.IntFieldUpdateOperationsInput | number
+  reason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   message?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  ready?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  imageDigest?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  assignmentRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   finishedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   observedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -792,7 +930,11 @@ export type ContainerStatusSelect<ExtArgs extends runtime.Types.Extensions.Inter
   state?: boolean
   exitCode?: boolean
   restartCount?: boolean
+  reason?: boolean
   message?: boolean
+  ready?: boolean
+  imageDigest?: boolean
+  assignmentRevision?: boolean
   startedAt?: boolean
   finishedAt?: boolean
   observedAt?: boolean
@@ -808,7 +950,11 @@ export type ContainerStatusSelectCreateManyAndReturn<ExtArgs extends runtime.Typ
   state?: boolean
   exitCode?: boolean
   restartCount?: boolean
+  reason?: boolean
   message?: boolean
+  ready?: boolean
+  imageDigest?: boolean
+  assignmentRevision?: boolean
   startedAt?: boolean
   finishedAt?: boolean
   observedAt?: boolean
@@ -824,7 +970,11 @@ export type ContainerStatusSelectUpdateManyAndReturn<ExtArgs extends runtime.Typ
   state?: boolean
   exitCode?: boolean
   restartCount?: boolean
+  reason?: boolean
   message?: boolean
+  ready?: boolean
+  imageDigest?: boolean
+  assignmentRevision?: boolean
   startedAt?: boolean
   finishedAt?: boolean
   observedAt?: boolean
@@ -840,14 +990,18 @@ export type ContainerStatusSelectScalar = {
   state?: boolean
   exitCode?: boolean
   restartCount?: boolean
+  reason?: boolean
   message?: boolean
+  ready?: boolean
+  imageDigest?: boolean
+  assignmentRevision?: boolean
   startedAt?: boolean
   finishedAt?: boolean
   observedAt?: boolean
   revision?: boolean
 }
 
-export type ContainerStatusOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"assignmentId" | "nodeId" | "containerId" | "state" | "exitCode" | "restartCount" | "message" | "startedAt" | "finishedAt" | "observedAt" | "revision", ExtArgs["result"]["containerStatus"]>
+export type ContainerStatusOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"assignmentId" | "nodeId" | "containerId" | "state" | "exitCode" | "restartCount" | "reason" | "message" | "ready" | "imageDigest" | "assignmentRevision" | "startedAt" | "finishedAt" | "observedAt" | "revision", ExtArgs["result"]["containerStatus"]>
 export type ContainerStatusInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   assignment?: boolean | Prisma.AssignmentDefaultArgs<ExtArgs>
   node?: boolean | Prisma.NodeDefaultArgs<ExtArgs>
@@ -872,12 +1026,19 @@ export type $ContainerStatusPayload<ExtArgs extends runtime.Types.Extensions.Int
     nodeId: string
     containerId: string | null
     /**
-     * pending | pulling | created | running | exited | failed | unknown
+     * unknown | pulling | created | running | exited | backoff | failed | removed
      */
     state: string
     exitCode: number | null
     restartCount: number
+    reason: string | null
     message: string | null
+    ready: boolean
+    imageDigest: string | null
+    /**
+     * The assignment revision the agent was applying when it observed this.
+     */
+    assignmentRevision: bigint | null
     startedAt: Date | null
     finishedAt: Date | null
     observedAt: Date
@@ -1313,7 +1474,11 @@ export interface ContainerStatusFieldRefs {
   readonly state: Prisma.FieldRef<"ContainerStatus", 'String'>
   readonly exitCode: Prisma.FieldRef<"ContainerStatus", 'Int'>
   readonly restartCount: Prisma.FieldRef<"ContainerStatus", 'Int'>
+  readonly reason: Prisma.FieldRef<"ContainerStatus", 'String'>
   readonly message: Prisma.FieldRef<"ContainerStatus", 'String'>
+  readonly ready: Prisma.FieldRef<"ContainerStatus", 'Boolean'>
+  readonly imageDigest: Prisma.FieldRef<"ContainerStatus", 'String'>
+  readonly assignmentRevision: Prisma.FieldRef<"ContainerStatus", 'BigInt'>
   readonly startedAt: Prisma.FieldRef<"ContainerStatus", 'DateTime'>
   readonly finishedAt: Prisma.FieldRef<"ContainerStatus", 'DateTime'>
   readonly observedAt: Prisma.FieldRef<"ContainerStatus", 'DateTime'>

@@ -27,10 +27,12 @@ export type AggregateNode = {
 }
 
 export type NodeAvgAggregateOutputType = {
+  observedRevision: number | null
   revision: number | null
 }
 
 export type NodeSumAggregateOutputType = {
+  observedRevision: bigint | null
   revision: bigint | null
 }
 
@@ -39,7 +41,7 @@ export type NodeMinAggregateOutputType = {
   name: string | null
   status: string | null
   agentVersion: string | null
-  address: string | null
+  observedRevision: bigint | null
   certFingerprint: string | null
   unschedulable: boolean | null
   draining: boolean | null
@@ -55,7 +57,7 @@ export type NodeMaxAggregateOutputType = {
   name: string | null
   status: string | null
   agentVersion: string | null
-  address: string | null
+  observedRevision: bigint | null
   certFingerprint: string | null
   unschedulable: boolean | null
   draining: boolean | null
@@ -74,8 +76,10 @@ export type NodeCountAggregateOutputType = {
   allocatable: number
   conditions: number
   status: number
+  usage: number
   agentVersion: number
-  address: number
+  addresses: number
+  observedRevision: number
   certFingerprint: number
   unschedulable: number
   draining: number
@@ -89,10 +93,12 @@ export type NodeCountAggregateOutputType = {
 
 
 export type NodeAvgAggregateInputType = {
+  observedRevision?: true
   revision?: true
 }
 
 export type NodeSumAggregateInputType = {
+  observedRevision?: true
   revision?: true
 }
 
@@ -101,7 +107,7 @@ export type NodeMinAggregateInputType = {
   name?: true
   status?: true
   agentVersion?: true
-  address?: true
+  observedRevision?: true
   certFingerprint?: true
   unschedulable?: true
   draining?: true
@@ -117,7 +123,7 @@ export type NodeMaxAggregateInputType = {
   name?: true
   status?: true
   agentVersion?: true
-  address?: true
+  observedRevision?: true
   certFingerprint?: true
   unschedulable?: true
   draining?: true
@@ -136,8 +142,10 @@ export type NodeCountAggregateInputType = {
   allocatable?: true
   conditions?: true
   status?: true
+  usage?: true
   agentVersion?: true
-  address?: true
+  addresses?: true
+  observedRevision?: true
   certFingerprint?: true
   unschedulable?: true
   draining?: true
@@ -243,8 +251,10 @@ export type NodeGroupByOutputType = {
   allocatable: runtime.JsonValue
   conditions: runtime.JsonValue
   status: string
+  usage: runtime.JsonValue | null
   agentVersion: string | null
-  address: string | null
+  addresses: runtime.JsonValue
+  observedRevision: bigint | null
   certFingerprint: string | null
   unschedulable: boolean
   draining: boolean
@@ -279,15 +289,17 @@ export type NodeWhereInput = {
   AND?: Prisma.NodeWhereInput | Prisma.NodeWhereInput[]
   OR?: Prisma.NodeWhereInput[]
   NOT?: Prisma.NodeWhereInput | Prisma.NodeWhereInput[]
-  id?: Prisma.UuidFilter<"Node"> | string
+  id?: Prisma.StringFilter<"Node"> | string
   name?: Prisma.StringFilter<"Node"> | string
   labels?: Prisma.JsonFilter<"Node">
   capacity?: Prisma.JsonFilter<"Node">
   allocatable?: Prisma.JsonFilter<"Node">
   conditions?: Prisma.JsonFilter<"Node">
   status?: Prisma.StringFilter<"Node"> | string
+  usage?: Prisma.JsonNullableFilter<"Node">
   agentVersion?: Prisma.StringNullableFilter<"Node"> | string | null
-  address?: Prisma.StringNullableFilter<"Node"> | string | null
+  addresses?: Prisma.JsonFilter<"Node">
+  observedRevision?: Prisma.BigIntNullableFilter<"Node"> | bigint | number | null
   certFingerprint?: Prisma.StringNullableFilter<"Node"> | string | null
   unschedulable?: Prisma.BoolFilter<"Node"> | boolean
   draining?: Prisma.BoolFilter<"Node"> | boolean
@@ -308,8 +320,10 @@ export type NodeOrderByWithRelationInput = {
   allocatable?: Prisma.SortOrder
   conditions?: Prisma.SortOrder
   status?: Prisma.SortOrder
+  usage?: Prisma.SortOrderInput | Prisma.SortOrder
   agentVersion?: Prisma.SortOrderInput | Prisma.SortOrder
-  address?: Prisma.SortOrderInput | Prisma.SortOrder
+  addresses?: Prisma.SortOrder
+  observedRevision?: Prisma.SortOrderInput | Prisma.SortOrder
   certFingerprint?: Prisma.SortOrderInput | Prisma.SortOrder
   unschedulable?: Prisma.SortOrder
   draining?: Prisma.SortOrder
@@ -333,8 +347,10 @@ export type NodeWhereUniqueInput = Prisma.AtLeast<{
   allocatable?: Prisma.JsonFilter<"Node">
   conditions?: Prisma.JsonFilter<"Node">
   status?: Prisma.StringFilter<"Node"> | string
+  usage?: Prisma.JsonNullableFilter<"Node">
   agentVersion?: Prisma.StringNullableFilter<"Node"> | string | null
-  address?: Prisma.StringNullableFilter<"Node"> | string | null
+  addresses?: Prisma.JsonFilter<"Node">
+  observedRevision?: Prisma.BigIntNullableFilter<"Node"> | bigint | number | null
   certFingerprint?: Prisma.StringNullableFilter<"Node"> | string | null
   unschedulable?: Prisma.BoolFilter<"Node"> | boolean
   draining?: Prisma.BoolFilter<"Node"> | boolean
@@ -355,8 +371,10 @@ export type NodeOrderByWithAggregationInput = {
   allocatable?: Prisma.SortOrder
   conditions?: Prisma.SortOrder
   status?: Prisma.SortOrder
+  usage?: Prisma.SortOrderInput | Prisma.SortOrder
   agentVersion?: Prisma.SortOrderInput | Prisma.SortOrder
-  address?: Prisma.SortOrderInput | Prisma.SortOrder
+  addresses?: Prisma.SortOrder
+  observedRevision?: Prisma.SortOrderInput | Prisma.SortOrder
   certFingerprint?: Prisma.SortOrderInput | Prisma.SortOrder
   unschedulable?: Prisma.SortOrder
   draining?: Prisma.SortOrder
@@ -376,15 +394,17 @@ export type NodeScalarWhereWithAggregatesInput = {
   AND?: Prisma.NodeScalarWhereWithAggregatesInput | Prisma.NodeScalarWhereWithAggregatesInput[]
   OR?: Prisma.NodeScalarWhereWithAggregatesInput[]
   NOT?: Prisma.NodeScalarWhereWithAggregatesInput | Prisma.NodeScalarWhereWithAggregatesInput[]
-  id?: Prisma.UuidWithAggregatesFilter<"Node"> | string
+  id?: Prisma.StringWithAggregatesFilter<"Node"> | string
   name?: Prisma.StringWithAggregatesFilter<"Node"> | string
   labels?: Prisma.JsonWithAggregatesFilter<"Node">
   capacity?: Prisma.JsonWithAggregatesFilter<"Node">
   allocatable?: Prisma.JsonWithAggregatesFilter<"Node">
   conditions?: Prisma.JsonWithAggregatesFilter<"Node">
   status?: Prisma.StringWithAggregatesFilter<"Node"> | string
+  usage?: Prisma.JsonNullableWithAggregatesFilter<"Node">
   agentVersion?: Prisma.StringNullableWithAggregatesFilter<"Node"> | string | null
-  address?: Prisma.StringNullableWithAggregatesFilter<"Node"> | string | null
+  addresses?: Prisma.JsonWithAggregatesFilter<"Node">
+  observedRevision?: Prisma.BigIntNullableWithAggregatesFilter<"Node"> | bigint | number | null
   certFingerprint?: Prisma.StringNullableWithAggregatesFilter<"Node"> | string | null
   unschedulable?: Prisma.BoolWithAggregatesFilter<"Node"> | boolean
   draining?: Prisma.BoolWithAggregatesFilter<"Node"> | boolean
@@ -403,8 +423,10 @@ export type NodeCreateInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: string | null
-  address?: string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: bigint | number | null
   certFingerprint?: string | null
   unschedulable?: boolean
   draining?: boolean
@@ -425,8 +447,10 @@ export type NodeUncheckedCreateInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: string | null
-  address?: string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: bigint | number | null
   certFingerprint?: string | null
   unschedulable?: boolean
   draining?: boolean
@@ -447,8 +471,10 @@ export type NodeUpdateInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.StringFieldUpdateOperationsInput | string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  address?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   certFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   unschedulable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   draining?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -469,8 +495,10 @@ export type NodeUncheckedUpdateInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.StringFieldUpdateOperationsInput | string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  address?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   certFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   unschedulable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   draining?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -491,8 +519,10 @@ export type NodeCreateManyInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: string | null
-  address?: string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: bigint | number | null
   certFingerprint?: string | null
   unschedulable?: boolean
   draining?: boolean
@@ -511,8 +541,10 @@ export type NodeUpdateManyMutationInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.StringFieldUpdateOperationsInput | string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  address?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   certFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   unschedulable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   draining?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -531,8 +563,10 @@ export type NodeUncheckedUpdateManyInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.StringFieldUpdateOperationsInput | string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  address?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   certFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   unschedulable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   draining?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -551,8 +585,10 @@ export type NodeCountOrderByAggregateInput = {
   allocatable?: Prisma.SortOrder
   conditions?: Prisma.SortOrder
   status?: Prisma.SortOrder
+  usage?: Prisma.SortOrder
   agentVersion?: Prisma.SortOrder
-  address?: Prisma.SortOrder
+  addresses?: Prisma.SortOrder
+  observedRevision?: Prisma.SortOrder
   certFingerprint?: Prisma.SortOrder
   unschedulable?: Prisma.SortOrder
   draining?: Prisma.SortOrder
@@ -564,6 +600,7 @@ export type NodeCountOrderByAggregateInput = {
 }
 
 export type NodeAvgOrderByAggregateInput = {
+  observedRevision?: Prisma.SortOrder
   revision?: Prisma.SortOrder
 }
 
@@ -572,7 +609,7 @@ export type NodeMaxOrderByAggregateInput = {
   name?: Prisma.SortOrder
   status?: Prisma.SortOrder
   agentVersion?: Prisma.SortOrder
-  address?: Prisma.SortOrder
+  observedRevision?: Prisma.SortOrder
   certFingerprint?: Prisma.SortOrder
   unschedulable?: Prisma.SortOrder
   draining?: Prisma.SortOrder
@@ -588,7 +625,7 @@ export type NodeMinOrderByAggregateInput = {
   name?: Prisma.SortOrder
   status?: Prisma.SortOrder
   agentVersion?: Prisma.SortOrder
-  address?: Prisma.SortOrder
+  observedRevision?: Prisma.SortOrder
   certFingerprint?: Prisma.SortOrder
   unschedulable?: Prisma.SortOrder
   draining?: Prisma.SortOrder
@@ -600,6 +637,7 @@ export type NodeMinOrderByAggregateInput = {
 }
 
 export type NodeSumOrderByAggregateInput = {
+  observedRevision?: Prisma.SortOrder
   revision?: Prisma.SortOrder
 }
 
@@ -614,6 +652,14 @@ export type StringFieldUpdateOperationsInput = {
 
 export type NullableStringFieldUpdateOperationsInput = {
   set?: string | null
+}
+
+export type NullableBigIntFieldUpdateOperationsInput = {
+  set?: bigint | number | null
+  increment?: bigint | number
+  decrement?: bigint | number
+  multiply?: bigint | number
+  divide?: bigint | number
 }
 
 export type BoolFieldUpdateOperationsInput = {
@@ -672,8 +718,10 @@ export type NodeCreateWithoutAssignmentsInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: string | null
-  address?: string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: bigint | number | null
   certFingerprint?: string | null
   unschedulable?: boolean
   draining?: boolean
@@ -693,8 +741,10 @@ export type NodeUncheckedCreateWithoutAssignmentsInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: string | null
-  address?: string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: bigint | number | null
   certFingerprint?: string | null
   unschedulable?: boolean
   draining?: boolean
@@ -730,8 +780,10 @@ export type NodeUpdateWithoutAssignmentsInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.StringFieldUpdateOperationsInput | string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  address?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   certFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   unschedulable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   draining?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -751,8 +803,10 @@ export type NodeUncheckedUpdateWithoutAssignmentsInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.StringFieldUpdateOperationsInput | string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  address?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   certFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   unschedulable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   draining?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -772,8 +826,10 @@ export type NodeCreateWithoutStatusesInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: string | null
-  address?: string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: bigint | number | null
   certFingerprint?: string | null
   unschedulable?: boolean
   draining?: boolean
@@ -793,8 +849,10 @@ export type NodeUncheckedCreateWithoutStatusesInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: string | null
-  address?: string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: bigint | number | null
   certFingerprint?: string | null
   unschedulable?: boolean
   draining?: boolean
@@ -830,8 +888,10 @@ export type NodeUpdateWithoutStatusesInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.StringFieldUpdateOperationsInput | string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  address?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   certFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   unschedulable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   draining?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -851,8 +911,10 @@ export type NodeUncheckedUpdateWithoutStatusesInput = {
   allocatable?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   conditions?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.StringFieldUpdateOperationsInput | string
+  usage?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   agentVersion?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  address?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  addresses?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  observedRevision?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   certFingerprint?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   unschedulable?: Prisma.BoolFieldUpdateOperationsInput | boolean
   draining?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -912,8 +974,10 @@ export type NodeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   allocatable?: boolean
   conditions?: boolean
   status?: boolean
+  usage?: boolean
   agentVersion?: boolean
-  address?: boolean
+  addresses?: boolean
+  observedRevision?: boolean
   certFingerprint?: boolean
   unschedulable?: boolean
   draining?: boolean
@@ -935,8 +999,10 @@ export type NodeSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   allocatable?: boolean
   conditions?: boolean
   status?: boolean
+  usage?: boolean
   agentVersion?: boolean
-  address?: boolean
+  addresses?: boolean
+  observedRevision?: boolean
   certFingerprint?: boolean
   unschedulable?: boolean
   draining?: boolean
@@ -955,8 +1021,10 @@ export type NodeSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   allocatable?: boolean
   conditions?: boolean
   status?: boolean
+  usage?: boolean
   agentVersion?: boolean
-  address?: boolean
+  addresses?: boolean
+  observedRevision?: boolean
   certFingerprint?: boolean
   unschedulable?: boolean
   draining?: boolean
@@ -975,8 +1043,10 @@ export type NodeSelectScalar = {
   allocatable?: boolean
   conditions?: boolean
   status?: boolean
+  usage?: boolean
   agentVersion?: boolean
-  address?: boolean
+  addresses?: boolean
+  observedRevision?: boolean
   certFingerprint?: boolean
   unschedulable?: boolean
   draining?: boolean
@@ -987,7 +1057,7 @@ export type NodeSelectScalar = {
   updatedAt?: boolean
 }
 
-export type NodeOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "labels" | "capacity" | "allocatable" | "conditions" | "status" | "agentVersion" | "address" | "certFingerprint" | "unschedulable" | "draining" | "revokedAt" | "lastHeartbeatAt" | "revision" | "createdAt" | "updatedAt", ExtArgs["result"]["node"]>
+export type NodeOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "labels" | "capacity" | "allocatable" | "conditions" | "status" | "usage" | "agentVersion" | "addresses" | "observedRevision" | "certFingerprint" | "unschedulable" | "draining" | "revokedAt" | "lastHeartbeatAt" | "revision" | "createdAt" | "updatedAt", ExtArgs["result"]["node"]>
 export type NodeInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   assignments?: boolean | Prisma.Node$assignmentsArgs<ExtArgs>
   statuses?: boolean | Prisma.Node$statusesArgs<ExtArgs>
@@ -1003,6 +1073,9 @@ export type $NodePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     statuses: Prisma.$ContainerStatusPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
+    /**
+     * Chosen by the console at registration (it is also the client certificate's CN).
+     */
     id: string
     name: string
     labels: runtime.JsonValue
@@ -1019,8 +1092,16 @@ export type $NodePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
      * Ready | NotReady | Unknown
      */
     status: string
+    /**
+     * Latest reported usage {cpuMillis, memoryBytes, pids, containersRunning}
+     */
+    usage: runtime.JsonValue | null
     agentVersion: string | null
-    address: string | null
+    addresses: runtime.JsonValue
+    /**
+     * Highest assignment revision the agent said it has applied.
+     */
+    observedRevision: bigint | null
     /**
      * SHA-256 of the client certificate the console issued to this node.
      */
@@ -1464,8 +1545,10 @@ export interface NodeFieldRefs {
   readonly allocatable: Prisma.FieldRef<"Node", 'Json'>
   readonly conditions: Prisma.FieldRef<"Node", 'Json'>
   readonly status: Prisma.FieldRef<"Node", 'String'>
+  readonly usage: Prisma.FieldRef<"Node", 'Json'>
   readonly agentVersion: Prisma.FieldRef<"Node", 'String'>
-  readonly address: Prisma.FieldRef<"Node", 'String'>
+  readonly addresses: Prisma.FieldRef<"Node", 'Json'>
+  readonly observedRevision: Prisma.FieldRef<"Node", 'BigInt'>
   readonly certFingerprint: Prisma.FieldRef<"Node", 'String'>
   readonly unschedulable: Prisma.FieldRef<"Node", 'Boolean'>
   readonly draining: Prisma.FieldRef<"Node", 'Boolean'>

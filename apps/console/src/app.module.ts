@@ -1,0 +1,56 @@
+import { type DynamicModule, Global, Module, type ModuleMetadata } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from './common/logger.js';
+import { CONSOLE_CONFIG, type ConsoleConfig } from './config/config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { FleetModule } from './fleet/fleet.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { HealthModule } from './health/health.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { UsersModule } from './users/users.module.js';
+import { TokensModule } from './tokens/tokens.module.js';
+import { DOMAIN_MODULES } from './domains.js';
+
+/** Config and logger, global so every module can inject CONSOLE_CONFIG and LOGGER. */
+@Global()
+@Module({})
+class CoreModule {
+  static register(config: ConsoleConfig, log: Logger): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: CONSOLE_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: log },
+      ],
+      exports: [CONSOLE_CONFIG, LOGGER],
+    };
+  }
+}
+
+export interface AppModuleOptions {
+  /** Extra modules, e.g. the agents gRPC module, so tests can run with or without them. */
+  imports?: NonNullable<ModuleMetadata['imports']>;
+}
+
+@Module({})
+export class AppModule {
+  static register(config: ConsoleConfig, log: Logger, opts: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.register(config, log),
+        DatabaseModule,
+        MetricsModule,
+        FleetModule,
+        AuditModule,
+        HealthModule,
+        UsersModule,
+        TokensModule,
+        AuthModule,
+        ...DOMAIN_MODULES,
+        ...(opts.imports ?? []),
+      ],
+    };
+  }
+}
