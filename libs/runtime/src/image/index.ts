@@ -1,0 +1,17 @@
+export * from './errors.js';
+export * from './reference.js';
+export * from './digest.js';
+export * from './media-types.js';
+export * from './manifest.js';
+export * from './platform.js';
+export * from './config.js';
+export * from './content-store.js';
+export * from './image-records.js';
+export * from './image-store.js';
+export * from './gc.js';
+export { createLease, leasedDigests, type Lease } from './leases.js';
+export { acquireLock, tryLock, withLock, type LockOptions, type Release } from './lockfile.js';
+export * from './pull.js';
+export * from './push.js';
+export * from './registry/index.js';
+export * from './sign/index.js';
