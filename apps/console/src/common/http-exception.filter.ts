@@ -44,8 +44,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (exception.errors) body.errors = exception.errors;
       return { status: STATUS[exception.category], body };
     }
-    // body-parser: malformed JSON, too large, wrong charset.
-    const e = exception as { type?: string; status?: number; message?: string };
+    // body-parser: malformed JSON, too large, wrong charset (Nest wraps them with the original as cause).
+    const e = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as { type?: string; status?: number; message?: string };
     if (e?.type === 'entity.parse.failed') {
       return { status: 400, body: { code: 'malformed_json', message: `failed to parse request body: ${e.message ?? 'invalid JSON'}`, requestId, errors: [{ path: '', message: 'malformed JSON' }] } };
     }

@@ -45,3 +45,33 @@ export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => string): 
   const last = items[items.length - 1];
   return last === undefined ? { items } : { items, nextCursor: encodeCursor(keyOf(last)) };
 }
+
+/**
+ * A page of rows matching `keep`, read in key order in batches from `fetch(after, n)` (which
+ * returns up to n rows with key > after). Used where the filter is evaluated in the console
+ * (label selectors) rather than in SQL.
+ */
+export async function filteredPage<T>(
+  fetch: (after: string | undefined, n: number) => Promise<T[]>,
+  keep: (row: T) => boolean,
+  keyOf: (row: T) => string,
+  page: PageRequest,
+): Promise<Page<T>> {
+  const out: T[] = [];
+  const batch = Math.max(page.limit * 2, 100);
+  let after = page.after;
+  for (;;) {
+    const rows = await fetch(after, batch);
+    for (const r of rows) {
+      if (!keep(r)) continue;
+      if (out.length === page.limit) {
+        const last = out[out.length - 1];
+        return last === undefined ? { items: out } : { items: out, nextCursor: encodeCursor(keyOf(last)) };
+      }
+      out.push(r);
+    }
+    const lastRow = rows[rows.length - 1];
+    if (rows.length < batch || lastRow === undefined) return { items: out };
+    after = keyOf(lastRow);
+  }
+}

@@ -11,6 +11,8 @@ export interface FleetEvent {
   kind: FleetEventKind;
   id: string;
   revision: number;
+  /** For `assignment` events: the node the assignment is on, so agents' watches can filter. */
+  nodeId?: string;
 }
 
 export type FleetListener = (event: FleetEvent) => void;
@@ -21,7 +23,7 @@ const MAX_PAYLOAD = 7000;
 
 interface Wire {
   o: string;
-  e: [FleetEventKind, string, number][];
+  e: [FleetEventKind, string, number, string?][];
 }
 
 /**
@@ -67,7 +69,7 @@ export class FleetEvents implements OnModuleInit, OnModuleDestroy {
     for (const e of events) this.deliver(e);
     if (this.db.kind !== 'postgres') return;
     for (const chunk of chunks(events)) {
-      const wire: Wire = { o: this.replicaId, e: chunk.map((e) => [e.kind, e.id, e.revision]) };
+      const wire: Wire = { o: this.replicaId, e: chunk.map((e) => (e.nodeId === undefined ? [e.kind, e.id, e.revision] : [e.kind, e.id, e.revision, e.nodeId])) };
       try {
         await this.db.sql.query('SELECT pg_notify($1, $2)', [FLEET_CHANNEL, JSON.stringify(wire)]);
       } catch (err) {
@@ -85,7 +87,7 @@ export class FleetEvents implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if (wire.o === this.replicaId) return;
-    for (const [kind, id, revision] of wire.e) this.deliver({ kind, id, revision });
+    for (const [kind, id, revision, nodeId] of wire.e) this.deliver(nodeId === undefined ? { kind, id, revision } : { kind, id, revision, nodeId });
   }
 
   private deliver(e: FleetEvent): void {
@@ -103,7 +105,7 @@ function* chunks(events: readonly FleetEvent[]): Generator<FleetEvent[]> {
   let cur: FleetEvent[] = [];
   let size = 60;
   for (const e of events) {
-    const s = e.id.length + 40;
+    const s = e.id.length + (e.nodeId?.length ?? 0) + 48;
     if (cur.length > 0 && size + s > MAX_PAYLOAD) {
       yield cur;
       cur = [];
