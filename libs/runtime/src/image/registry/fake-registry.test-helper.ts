@@ -41,6 +41,8 @@ const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex'
 
 export class FakeRegistry {
   readonly blobs = new Map<string, Buffer>();
+  /** `${repo}@${digest}`: blobs are visible per repository, as in a real registry. */
+  readonly links = new Set<string>();
   readonly manifests = new Map<string, { data: Buffer; mediaType: string }>();
   readonly faults: Faults = { tooMany: 0, unavailable: 0, dropMidBlob: 0, corrupt: new Set(), oversize: new Set() };
   readonly log: LoggedRequest[] = [];
@@ -74,10 +76,11 @@ export class FakeRegistry {
     await new Promise((r) => this.storage.close(r));
   }
 
-  addBlob(data: Buffer | string): { digest: string; size: number } {
+  addBlob(repo: string, data: Buffer | string): { digest: string; size: number } {
     const b = Buffer.from(data);
     const digest = sha(b);
     this.blobs.set(digest, b);
+    this.links.add(`${repo}@${digest}`);
     return { digest, size: b.length };
   }
 
@@ -179,7 +182,7 @@ export class FakeRegistry {
       res.end(req.method === 'HEAD' ? undefined : found.data);
       return;
     }
-    const blob = this.blobs.get(ref);
+    const blob = this.links.has(`${repo}@${ref}`) ? this.blobs.get(ref) : undefined;
     if (!blob) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(req.method === 'HEAD' ? undefined : JSON.stringify({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown' }] }));
@@ -224,7 +227,8 @@ export class FakeRegistry {
     if (req.method === 'POST') {
       const mount = url.searchParams.get('mount');
       const from = url.searchParams.get('from');
-      if (mount && from && this.blobs.has(mount) && [...this.manifests.keys()].some((k) => k.startsWith(`${from}:`))) {
+      if (mount && from && this.links.has(`${from}@${mount}`)) {
+        this.links.add(`${repo}@${mount}`);
         res.writeHead(201, { location: `/v2/${repo}/blobs/${mount}`, 'docker-content-digest': mount }).end();
         return;
       }
@@ -250,6 +254,7 @@ export class FakeRegistry {
         return;
       }
       this.blobs.set(digest, data);
+      this.links.add(`${repo}@${digest}`);
       this.uploads.delete(id);
       res.writeHead(201, { location: `/v2/${repo}/blobs/${digest}`, 'docker-content-digest': digest }).end();
       return;
