@@ -14,7 +14,7 @@ import { readBody, send, TransportError, header, type HttpRequest, type HttpResp
 export interface RegistryClientOptions {
   /** Credentials per registry host (`docker.io`, `host:port`). */
   readonly credentials?: ReadonlyMap<string, Credentials>;
-  /** Registries reached over plain HTTP. Loopback registries always are. */
+  /** Registries reached over plain HTTP. Loopback registries are too, unless listed in caByRegistry. */
   readonly insecureRegistries?: readonly string[];
   /** Extra trusted CA (PEM) for HTTPS registries; per-registry entries win. */
   readonly ca?: string | Buffer;
@@ -74,7 +74,9 @@ export class RegistryClient {
 
   baseUrl(registry: string): URL {
     const host = registry === 'docker.io' ? 'registry-1.docker.io' : registry;
-    const plain = isLoopbackRegistry(registry) || (this.options.insecureRegistries ?? []).includes(registry);
+    // A registry given its own CA is meant to be reached over TLS, loopback or not.
+    const hasCa = this.options.caByRegistry?.has(registry) ?? false;
+    const plain = !hasCa && (isLoopbackRegistry(registry) || (this.options.insecureRegistries ?? []).includes(registry));
     return new URL(`${plain ? 'http' : 'https'}://${host}/v2/`);
   }
 
@@ -214,7 +216,8 @@ export class RegistryClient {
         }
         return res;
       } catch (err) {
-        if (!(err instanceof TransportError) || attempt >= retries) {
+        // TLS and other non-transient failures (bad certificate) are not retried.
+        if (!(err instanceof TransportError) || attempt >= retries || (err.cause !== undefined && !isRetriable(err.cause))) {
           if (err instanceof TransportError) {
             throw new ImageError('unavailable', `failed to ${verb} ${object}: ${causeText(err)} (after ${attempt + 1} attempts)`, { cause: err });
           }
