@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ImageError,
+  credentialsFromDockerConfig,
   ImageStore,
   RegistryClient,
   generateSigningKeyPair,
@@ -131,5 +132,26 @@ test('HTTPS registry with a custom CA: push and pull with the CA, refused withou
     await tls.stop();
     await rm(tlsRoot, { recursive: true, force: true });
     await rm(other, { recursive: true, force: true });
+  }
+});
+
+test('htpasswd (Basic) registry: unauthorized without credentials, push and pull with a Docker config.json', { skip }, async () => {
+  const auth = await startRegistry({ htpasswd: { username: 'berth', password: 'pa55:word' } });
+  const authRoot = await mkdtemp(join(tmpdir(), 'berth-store-'));
+  try {
+    const anonymous = new RegistryClient(fast);
+    await assert.rejects(pushImage(`${reg.host}/test/busybox:t`, `${auth.host}/private/busybox:t`, { store, registry: anonymous }), (e: unknown) =>
+      e instanceof ImageError && e.code === 'unauthorized' && e.message.includes(`${auth.host}/private/busybox`),
+    );
+    const dockerConfig = { auths: { [auth.host]: { auth: Buffer.from('berth:pa55:word').toString('base64') } } };
+    const client = new RegistryClient({ ...fast, credentials: credentialsFromDockerConfig(dockerConfig) });
+    const pushed = await pushImage(`${reg.host}/test/busybox:t`, `${auth.host}/private/busybox:t`, { store, registry: client });
+    const pulled = await pullImage(`${auth.host}/private/busybox:t`, { store: await new ImageStore(authRoot).init(), registry: client });
+    assert.equal(pulled.digest, pushed.digest);
+    assert.equal((await client.ping(auth.host)).status, 200);
+    assert.equal((await anonymous.ping(auth.host)).status, 401);
+  } finally {
+    await auth.stop();
+    await rm(authRoot, { recursive: true, force: true });
   }
 });

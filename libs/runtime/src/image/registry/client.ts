@@ -80,9 +80,12 @@ export class RegistryClient {
     return new URL(`${plain ? 'http' : 'https'}://${host}/v2/`);
   }
 
-  /** GET /v2/: true when reachable and authorised (401 with a challenge also counts as up). */
+  /**
+   * GET /v2/ with the configured credentials (what `docker login` checks): 200 when reachable
+   * and authorised, 401 when the registry wants credentials this client lacks or rejects.
+   */
   async ping(registry: string): Promise<{ status: number; challenge?: string }> {
-    const res = await this.sendWithRetry(registry, { method: 'GET', url: this.baseUrl(registry), timeoutMs: this.timeout() }, 'ping', 'registry');
+    const res = await this.exchange(registry, [], registry, { method: 'GET', url: this.baseUrl(registry), timeoutMs: this.timeout() }, 'ping', 'registry');
     await readBody(res).catch(() => undefined);
     const challenge = header(res, 'www-authenticate');
     if (res.status !== 200 && res.status !== 401) {
@@ -97,33 +100,43 @@ export class RegistryClient {
     const scopes = [`repository:${repo.repository}:${actions.join(',')}`, ...(req.extraScopes ?? [])];
     const url = /^https?:\/\//.test(req.path) ? new URL(req.path) : new URL(req.path, this.baseUrl(repo.registry));
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.append(k, v);
-    let authTried = false;
-    for (;;) {
-      const auth = this.authHeader(repo.registry, scopes);
+    const httpReq: HttpRequest = {
+      method: req.method,
+      url,
+      headers: req.headers ?? {},
+      timeoutMs: this.timeout(),
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(req.bodyLength !== undefined ? { bodyLength: req.bodyLength } : {}),
+      ...(req.followRedirects !== undefined ? { followRedirects: req.followRedirects } : {}),
+    };
+    const res = await this.exchange(repo.registry, scopes, where, httpReq, req.verb, `${req.object} in ${where}`);
+    if (req.ok.includes(res.status)) return res;
+    const detail = req.method === 'HEAD' ? '' : describeErrorBody(await readBody(res, 64 * 1024).catch(() => Buffer.alloc(0)));
+    res.body.destroy();
+    throw statusError(res.status, req.verb, req.object, where, detail);
+  }
+
+  /** Sends with current auth; on a 401 challenge authenticates once and resends. */
+  private async exchange(
+    registry: string,
+    scopes: readonly string[],
+    where: string,
+    httpReq: HttpRequest,
+    verb: string,
+    object: string,
+  ): Promise<HttpResponse> {
+    for (let authTried = false; ; authTried = true) {
+      const auth = this.authHeader(registry, scopes);
       const res = await this.sendWithRetry(
-        repo.registry,
-        {
-          method: req.method,
-          url,
-          headers: { ...(req.headers ?? {}), ...(auth ? { authorization: auth } : {}) },
-          timeoutMs: this.timeout(),
-          ...(req.body !== undefined ? { body: req.body } : {}),
-          ...(req.bodyLength !== undefined ? { bodyLength: req.bodyLength } : {}),
-          ...(req.followRedirects !== undefined ? { followRedirects: req.followRedirects } : {}),
-        },
-        req.verb,
-        `${req.object} in ${where}`,
+        registry,
+        { ...httpReq, headers: { ...(httpReq.headers ?? {}), ...(auth ? { authorization: auth } : {}) } },
+        verb,
+        object,
       );
-      if (res.status === 401 && !authTried) {
-        authTried = true;
-        const challenge = header(res, 'www-authenticate');
-        await readBody(res).catch(() => undefined);
-        if (challenge && (await this.authenticate(repo.registry, scopes, challenge, where))) continue;
-      }
-      if (req.ok.includes(res.status)) return res;
-      const detail = req.method === 'HEAD' ? '' : describeErrorBody(await readBody(res, 64 * 1024).catch(() => Buffer.alloc(0)));
-      res.body.destroy();
-      throw statusError(res.status, req.verb, req.object, where, detail);
+      if (res.status !== 401 || authTried) return res;
+      const challenge = header(res, 'www-authenticate');
+      if (!challenge || !(await this.authenticate(registry, scopes, challenge, where))) return res;
+      res.body.resume();
     }
   }
 
@@ -187,7 +200,8 @@ export class RegistryClient {
       this.log.debug('registry token obtained', { registry, scopes });
       return true;
     }
-    if (challenges.some((c) => c.scheme === 'basic') && creds && !this.basicRegistries.has(registry)) {
+    if (challenges.some((c) => c.scheme === 'basic') && creds) {
+      // Parallel requests may all see the first 401; each retries once with Basic.
       this.basicRegistries.add(registry);
       return true;
     }
