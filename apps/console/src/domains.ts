@@ -1,5 +1,10 @@
 import type { Type } from '@nestjs/common';
+import { AssignmentsModule } from './assignments/assignments.module.js';
+import { EventsModule } from './events/events.module.js';
+import { JoinTokensModule } from './join-tokens/join-tokens.module.js';
+import { NodesModule } from './nodes/nodes.module.js';
+import { RegistryCredentialsModule } from './registry-credentials/registry-credentials.module.js';
 import { WorkloadsModule } from './workloads/workloads.module.js';
 
-/** The fleet domain modules (nodes, workloads, assignments, events, join tokens, registry credentials). */
-export const DOMAIN_MODULES: Type[] = [WorkloadsModule];
+/** The fleet domain modules. */
+export const DOMAIN_MODULES: Type[] = [NodesModule, WorkloadsModule, AssignmentsModule, EventsModule, JoinTokensModule, RegistryCredentialsModule];

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service.js';
-import type { PageRequest } from '../common/pagination.js';
+import { numericAfter, type PageRequest } from '../common/pagination.js';
 import type { AuditFilter, AuditRecord, NewAuditRecord } from './audit.types.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -21,7 +21,8 @@ export class AuditRepository {
     if (filter.objectKind !== undefined) where.objectKind = filter.objectKind;
     if (filter.objectId !== undefined) where.objectId = filter.objectId;
     if (filter.action !== undefined) where.action = filter.action;
-    if (page.after !== undefined) where.id = { lt: BigInt(page.after) };
+    const after = numericAfter(page);
+    if (after !== undefined) where.id = { lt: BigInt(after) };
     const rows = await this.db.prisma.auditLog.findMany({ where, orderBy: { id: 'desc' }, take: page.limit + 1 });
     return rows.map((r) => ({ ...r, id: Number(r.id), details: (r.details ?? null) as Record<string, unknown> | null }));
   }

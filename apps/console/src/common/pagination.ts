@@ -33,6 +33,15 @@ export function decodeCursor(cursor: string): string {
   return key;
 }
 
+/** For id-ordered lists (audit, events): the cursor must decode to a non-negative integer. */
+export function numericAfter(page: PageRequest): number | undefined {
+  if (page.after === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(page.after)) {
+    throw new ConsoleError('invalid_cursor', 'invalid_argument', 'failed to read cursor: it was not returned by this list', { errors: [{ path: 'cursor', message: 'malformed cursor' }] });
+  }
+  return Number(page.after);
+}
+
 export function parsePageQuery(query: Record<string, unknown>): PageRequest {
   const q = parseInput(pageQuery, { limit: query['limit'], cursor: query['cursor'] }, 'pagination');
   return q.cursor === undefined ? { limit: q.limit } : { limit: q.limit, after: decodeCursor(q.cursor) };

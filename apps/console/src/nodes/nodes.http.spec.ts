@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FleetEvents, type FleetEvent } from '../fleet/fleet-events.js';
+import { insertNode } from '../testing/fixtures.js';
+import { startTestApp } from '../testing/test-app.js';
+
+test('nodes(rest): list with selectors, label with If-Match, cordon/drain/uncordon, delete; events published', async () => {
+  const t = await startTestApp();
+  try {
+    const op = await t.tokenFor('operator');
+    const viewer = await t.tokenFor('viewer');
+    const events: FleetEvent[] = [];
+    t.app.get(FleetEvents).subscribe((e) => events.push(e));
+    await insertNode(t, 'n1', { zone: 'a' });
+    await insertNode(t, 'n2', { zone: 'b', gpu: 'yes' });
+    await insertNode(t, 'n3', { zone: 'a' }, 'NotReady');
+
+    const zoneA = await t.call('GET', '/api/v1/nodes?labelSelector=zone%3Da', { token: viewer });
+    assert.deepEqual(zoneA.body.items.map((n: { name: string }) => n.name), ['n1', 'n3']);
+    const ready = await t.call('GET', '/api/v1/nodes?status=Ready&labelSelector=!gpu', { token: viewer });
+    assert.deepEqual(ready.body.items.map((n: { name: string }) => n.name), ['n1']);
+    const badStatus = await t.call('GET', '/api/v1/nodes?status=Sleeping', { token: viewer });
+    assert.equal(badStatus.status, 400);
+    assert.equal(badStatus.body.errors[0].path, 'status');
+
+    const n1 = await t.call('GET', '/api/v1/nodes/n1', { token: viewer });
+    const etag = n1.headers.get('etag')!;
+    assert.equal((await t.call('PATCH', '/api/v1/nodes/n1', { token: viewer, body: { labels: { zone: 'c' } }, headers: { 'if-match': etag } })).status, 403);
+    const labelled = await t.call('PATCH', '/api/v1/nodes/n1', { token: op, body: { labels: { zone: 'c' } }, headers: { 'if-match': etag } });
+    assert.equal(labelled.status, 200);
+    assert.deepEqual(labelled.body.labels, { zone: 'c' });
+    const stale = await t.call('PATCH', '/api/v1/nodes/n1', { token: op, body: { labels: { zone: 'd' } }, headers: { 'if-match': etag } });
+    assert.equal(stale.status, 409);
+    assert.equal(stale.body.code, 'revision_conflict');
+    const badLabel = await t.call('PATCH', '/api/v1/nodes/n1', { token: op, body: { labels: { 'bad key!': 'x' }, revision: labelled.body.revision } });
+    assert.equal(badLabel.status, 400);
+
+    const cordoned = await t.call('POST', '/api/v1/nodes/n2/cordon', { token: op });
+    assert.equal(cordoned.body.unschedulable, true);
+    const drained = await t.call('POST', '/api/v1/nodes/n2/drain', { token: op, body: {} });
+    assert.equal(drained.body.draining, true);
+    const back = await t.call('POST', '/api/v1/nodes/n2/uncordon', { token: op });
+    assert.deepEqual([back.body.unschedulable, back.body.draining], [false, false]);
+    assert.ok(events.filter((e) => e.kind === 'node').length >= 4);
+
+    assert.equal((await t.call('DELETE', '/api/v1/nodes/n3', { token: op })).status, 204);
+    const gone = await t.call('GET', '/api/v1/nodes/n3', { token: op });
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.code, 'node_not_found');
+  } finally {
+    await t.close();
+  }
+});
