@@ -83,6 +83,11 @@ export class ContentStore {
     }
   }
 
+  /** Size in bytes of a stored blob (blob_not_found when absent). */
+  async size(digest: string): Promise<number> {
+    return (await this.info(digest)).size;
+  }
+
   /** A read stream of the blob (from byte `start`). */
   async get(digest: string, start = 0): Promise<Readable> {
     await this.info(digest);

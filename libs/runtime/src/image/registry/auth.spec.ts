@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { credentialsFromDockerConfig, parseChallenges, TokenCache } from './auth.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentialsFromDockerConfig, loadDockerConfig, parseChallenges, TokenCache } from './auth.js';
 import { isLoopbackRegistry, RegistryClient } from './client.js';
 import { retryAfterMs } from './errors.js';
 
@@ -56,4 +59,17 @@ test('retryAfterMs reads seconds and HTTP dates', () => {
   assert.equal(retryAfterMs('3'), 3000);
   assert.equal(retryAfterMs(new Date(10_000).toUTCString(), 4_000), 6000);
   assert.equal(retryAfterMs('soon'), undefined);
+});
+
+test('loadDockerConfig reads a file, treats a missing one as empty and names a broken one', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-dockercfg-'));
+  try {
+    assert.equal((await loadDockerConfig(join(dir, 'missing.json'))).size, 0);
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { 'r.io': { username: 'a', password: 'b' } } }));
+    assert.deepEqual((await loadDockerConfig(join(dir, 'config.json'))).get('r.io'), { username: 'a', password: 'b' });
+    await writeFile(join(dir, 'bad.json'), '{');
+    await assert.rejects(loadDockerConfig(join(dir, 'bad.json')), new RegExp(`failed to parse registry credentials ${join(dir, 'bad.json')}`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { causeText, errnoCode } from '../../errors.js';
 import { ImageError } from '../errors.js';
 
 /**
@@ -84,6 +86,24 @@ export function credentialsFromDockerConfig(config: unknown): Map<string, Creden
     out.set(host, { username, password });
   }
   return out;
+}
+
+/** Reads a Docker config.json (path given by the caller); a missing file means no credentials. */
+export async function loadDockerConfig(path: string): Promise<Map<string, Credentials>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return new Map();
+    throw new ImageError('invalid_credentials', `failed to read registry credentials ${path}: ${causeText(err)}`, { cause: err, path });
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ImageError('invalid_credentials', `failed to parse registry credentials ${path}: ${causeText(err)}`, { cause: err, path });
+  }
+  return credentialsFromDockerConfig(doc);
 }
 
 export function basicAuth(c: Credentials): string {

@@ -17,12 +17,17 @@ export interface FakeRegistryOptions {
 }
 
 export interface Faults {
-  /** Next N requests (any) get 429 with Retry-After: 0. */
+  /** Next N requests (any) get 429 with Retry-After: `retryAfter` (default "0"). */
   tooMany: number;
+  retryAfter?: string;
   /** Next N requests get 503. */
   unavailable: number;
   /** Next N blob GETs send half the body then destroy the socket. */
   dropMidBlob: number;
+  /** Next N blob GETs send half the body without Content-Length and end cleanly. */
+  truncate: number;
+  /** Next N requests are accepted and never answered. */
+  hang: number;
   /** Digests whose GET serves different bytes. */
   corrupt: Set<string>;
   /** Digests served with a longer body than stored. */
@@ -44,7 +49,7 @@ export class FakeRegistry {
   /** `${repo}@${digest}`: blobs are visible per repository, as in a real registry. */
   readonly links = new Set<string>();
   readonly manifests = new Map<string, { data: Buffer; mediaType: string }>();
-  readonly faults: Faults = { tooMany: 0, unavailable: 0, dropMidBlob: 0, corrupt: new Set(), oversize: new Set() };
+  readonly faults: Faults = { tooMany: 0, unavailable: 0, dropMidBlob: 0, truncate: 0, hang: 0, corrupt: new Set(), oversize: new Set() };
   readonly log: LoggedRequest[] = [];
   readonly tokensIssued: string[] = [];
   private readonly uploads = new Map<string, Buffer[]>();
@@ -122,9 +127,13 @@ export class FakeRegistry {
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
       ...(req.headers.range ? { range: req.headers.range } : {}),
     });
+    if (this.faults.hang > 0) {
+      this.faults.hang--;
+      return;
+    }
     if (this.faults.tooMany > 0) {
       this.faults.tooMany--;
-      res.writeHead(429, { 'retry-after': '0' }).end();
+      res.writeHead(429, { 'retry-after': this.faults.retryAfter ?? '0' }).end();
       return;
     }
     if (this.faults.unavailable > 0) {
@@ -212,6 +221,15 @@ export class FakeRegistry {
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     if (range && (this.opts.supportRange ?? true)) start = Number(range[1]);
     const part = blob.subarray(start);
+    if (this.faults.truncate > 0 && part.length > 1) {
+      this.faults.truncate--;
+      res.writeHead(start > 0 ? 206 : 200, {
+        'content-type': 'application/octet-stream',
+        ...(start > 0 ? { 'content-range': `bytes ${start}-${blob.length - 1}/${blob.length}` } : {}),
+      });
+      res.end(part.subarray(0, Math.floor(part.length / 2)));
+      return;
+    }
     const headers: Record<string, string | number> = { 'content-length': part.length, 'content-type': 'application/octet-stream' };
     if (start > 0) headers['content-range'] = `bytes ${start}-${blob.length - 1}/${blob.length}`;
     res.writeHead(start > 0 ? 206 : 200, headers);
