@@ -15,3 +15,4 @@ export * from './pull.js';
 export * from './push.js';
 export * from './registry/index.js';
 export * from './sign/index.js';
+export * from './unpack/index.js';
