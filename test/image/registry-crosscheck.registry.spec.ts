@@ -64,6 +64,18 @@ test('Berth pulls what skopeo pushed to docker-registry, with digests equal to s
   assert.equal(pinned.record.name, `${reg.host}/test/busybox@${info.Digest}`);
 });
 
+test('Berth pulls a Docker schema2 image (skopeo --format v2s2) and pushes it back byte-identical', { skip }, async () => {
+  await skopeoPush(image.ociRef, `${reg.host}/test/docker:t`, 'v2s2');
+  const raw = await skopeoInspectRaw(`${reg.host}/test/docker:t`);
+  assert.match(raw, /application\/vnd\.docker\.distribution\.manifest\.v2\+json/);
+  const r = await pullImage(`${reg.host}/test/docker:t`, { store, registry: fast });
+  assert.equal(r.digest, sha256(raw));
+  assert.equal(r.record.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+  const pushed = await pushImage(`${reg.host}/test/docker:t`, `${reg.host}/berth/docker:t`, { store, registry: fast });
+  assert.equal(sha256(await skopeoInspectRaw(`${reg.host}/berth/docker:t`)), r.digest);
+  assert.equal(pushed.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+});
+
 test('what Berth pushes (monolithic, chunked, mounted) skopeo reads back with identical digests', { skip }, async () => {
   await pullImage(`${reg.host}/test/busybox:t`, { store, registry: fast });
   const mono = await pushImage(`${reg.host}/test/busybox:t`, `${reg.host}/berth/mono:v1`, { store, registry: fast });
