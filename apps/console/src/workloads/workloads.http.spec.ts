@@ -139,3 +139,26 @@ test('workloads(rest): pagination with a cursor and label selector filtering', a
     assert.equal(badCursor.status, 400);
   });
 });
+
+for (const backend of ['pglite', 'postgres'] as const) {
+  const skip = backend === 'postgres' && !process.env['BERTH_TEST_DATABASE_URL'] ? 'BERTH_TEST_DATABASE_URL is unset (run scripts/start-postgres.sh)' : false;
+  test(`workloads(rest, ${backend}): two editors racing with the same revision: exactly one wins, one revision is written`, { skip }, async () => {
+    const t = await startTestApp(backend);
+    try {
+      const op = await t.tokenFor('operator');
+      const w = await t.call('POST', '/api/v1/workloads', { token: op, body: { name: 'race', spec: spec('race:1') } });
+      const results = await Promise.all(
+        ['race:a', 'race:b', 'race:c'].map((image) => t.call('PUT', '/api/v1/workloads/race', { token: op, body: { revision: w.body.revision, spec: spec(image) } })),
+      );
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, 409, 409]);
+      assert.deepEqual(results.filter((r) => r.status === 409).map((r) => r.body.code), ["revision_conflict", "revision_conflict"]);
+      const winner = results.find((r) => r.status === 200)!;
+      const revs = await t.call('GET', '/api/v1/workloads/race/revisions', { token: op });
+      assert.deepEqual(revs.body.items.map((r: { number: number; spec: { image: string } }) => [r.number, r.spec.image]), [[2, winner.body.spec.image], [1, 'race:1']]);
+      const dup = await t.call('POST', '/api/v1/workloads', { token: op, body: { name: 'race', spec: spec() } });
+      assert.equal(dup.status, 409);
+    } finally {
+      await t.close();
+    }
+  });
+}

@@ -70,26 +70,29 @@ export class WorkloadsRepository {
    * WorkloadRevision currentRevision+1 in the same transaction. Undefined when stale.
    */
   async update(name: string, revision: number, change: WorkloadChange, createdBy: string): Promise<Workload | undefined> {
-    return this.db.prisma.$transaction(async (tx) => {
-      const cur = await tx.workload.findUnique({ where: { name } });
-      if (!cur || Number(cur.revision) !== revision) return undefined;
-      const data: Prisma.WorkloadUpdateManyMutationInput = {};
-      if (change.labels !== undefined) data.labels = change.labels;
-      if (change.replicas !== undefined) data.replicas = change.replicas;
-      if (change.spec !== undefined) {
+    return this.db.prisma
+      .$transaction(async (tx) => {
+        const cur = await tx.workload.findUnique({ where: { name } });
+        if (!cur || Number(cur.revision) !== revision) return undefined;
+        const data: Prisma.WorkloadUpdateManyMutationInput = {};
+        if (change.labels !== undefined) data.labels = change.labels;
+        if (change.replicas !== undefined) data.replicas = change.replicas;
         const number = cur.currentRevision + 1;
-        await tx.workloadRevision.create({ data: { workloadId: cur.id, number, spec: json(change.spec), createdBy } });
-        data.spec = json(change.spec);
-        data.currentRevision = number;
-      }
-      const n = await tx.workload.updateMany({ where: { id: cur.id, revision: BigInt(revision) }, data });
-      if (n.count === 0) throw new StaleWrite();
-      const row = await tx.workload.findUniqueOrThrow({ where: { id: cur.id } });
-      return toWorkload(row);
-    }).catch((err: unknown) => {
-      if (err instanceof StaleWrite) return undefined;
-      throw err;
-    });
+        if (change.spec !== undefined) {
+          data.spec = json(change.spec);
+          data.currentRevision = number;
+        }
+        // The conditional UPDATE comes first: it takes the row lock, so a concurrent writer
+        // blocks here and then matches nothing (its revision is gone) instead of racing on.
+        const n = await tx.workload.updateMany({ where: { id: cur.id, revision: BigInt(revision) }, data });
+        if (n.count === 0) throw new StaleWrite();
+        if (change.spec !== undefined) await tx.workloadRevision.create({ data: { workloadId: cur.id, number, spec: json(change.spec), createdBy } });
+        return toWorkload(await tx.workload.findUniqueOrThrow({ where: { id: cur.id } }));
+      })
+      .catch((err: unknown) => {
+        if (err instanceof StaleWrite || isUniqueViolation(err)) return undefined;
+        throw err;
+      });
   }
 
   async listRevisions(workloadId: string): Promise<WorkloadRevision[]> {
