@@ -11,6 +11,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { UsersModule } from './users/users.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { DOMAIN_MODULES } from './domains.js';
+import { AgentsBridgeModule } from './agents-bridge/agents-bridge.module.js';
 
 /** Config and logger, global so every module can inject CONSOLE_CONFIG and LOGGER. */
 @Global()
@@ -29,8 +30,10 @@ class CoreModule {
 }
 
 export interface AppModuleOptions {
-  /** Extra modules, e.g. the agents gRPC module, so tests can run with or without them. */
+  /** Extra modules (tests). */
   imports?: NonNullable<ModuleMetadata['imports']>;
+  /** Serve agents over gRPC on config.grpcListen (default true). */
+  agents?: boolean;
 }
 
 @Module({})
@@ -49,6 +52,7 @@ export class AppModule {
         TokensModule,
         AuthModule,
         ...DOMAIN_MODULES,
+        ...(opts.agents === false ? [] : [AgentsBridgeModule.register()]),
         ...(opts.imports ?? []),
       ],
     };

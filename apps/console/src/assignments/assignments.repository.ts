@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { COMPACTED_KEY, lockAssignmentWrites, markAssignmentsCompacted } from './assignment-log.js';
 import type { Assignment, AssignmentFilter, DesiredState, NewAssignment, StatusObservation } from './assignments.types.js';
 
 const include = {
@@ -95,6 +96,7 @@ export class AssignmentsRepository {
   /** Creates assignments in one transaction; workloadRevision numbers are resolved to rows. */
   async create(items: readonly NewAssignment[]): Promise<Assignment[]> {
     return this.db.prisma.$transaction(async (tx) => {
+      await lockAssignmentWrites(tx);
       const out: Assignment[] = [];
       for (const a of items) {
         const rev = await tx.workloadRevision.findUniqueOrThrow({ where: { workloadId_number: { workloadId: a.workloadId, number: a.workloadRevision } } });
@@ -111,14 +113,22 @@ export class AssignmentsRepository {
   /** Sets the desired state of several assignments; returns them with their new revisions. */
   async setDesiredState(ids: readonly string[], state: DesiredState): Promise<Assignment[]> {
     if (ids.length === 0) return [];
-    await this.db.prisma.assignment.updateMany({ where: { id: { in: [...ids] } }, data: { desiredState: state } });
-    const rows = await this.db.prisma.assignment.findMany({ where: { id: { in: [...ids] } }, include });
-    return rows.map(toAssignment);
+    return this.db.prisma.$transaction(async (tx) => {
+      await lockAssignmentWrites(tx);
+      await tx.assignment.updateMany({ where: { id: { in: [...ids] } }, data: { desiredState: state } });
+      const rows = await tx.assignment.findMany({ where: { id: { in: [...ids] } }, include, orderBy: { revision: 'asc' } });
+      return rows.map(toAssignment);
+    });
   }
 
   /** Deletes removed assignments (after their agents confirmed). */
   async purgeRemoved(ids: readonly string[]): Promise<number> {
-    return (await this.db.prisma.assignment.deleteMany({ where: { id: { in: [...ids] }, desiredState: 'removed' } })).count;
+    return this.db.prisma.$transaction(async (tx) => {
+      await lockAssignmentWrites(tx);
+      const n = (await tx.assignment.deleteMany({ where: { id: { in: [...ids] }, desiredState: 'removed' } })).count;
+      if (n) await markAssignmentsCompacted(tx);
+      return n;
+    });
   }
 
   /** Upserts observed container status; ignores assignments that no longer exist. */
@@ -149,6 +159,20 @@ export class AssignmentsRepository {
           return this.db.prisma.containerStatus.upsert({ where: { assignmentId: o.assignmentId }, create: { assignmentId: o.assignmentId, ...data }, update: data });
         }),
     );
+  }
+
+  /**
+   * The revision readers are consistent at: the newest committed assignment change, or the
+   * compaction mark if that is newer. Safe because assignment writes commit in revision order.
+   */
+  async consistentRevision(): Promise<{ revision: number; compactedThrough: number }> {
+    const rows = await this.db.sql.query<{ r: string | null; c: string | null }>(
+      `SELECT (SELECT max("revision")::text FROM "assignments") AS r, (SELECT "value"::text FROM "store_meta" WHERE "key" = $1) AS c`,
+      [COMPACTED_KEY],
+    );
+    const r = Number(rows[0]?.r ?? 0);
+    const c = Number(rows[0]?.c ?? 0);
+    return { revision: Math.max(r, c), compactedThrough: c };
   }
 
   async currentStoreRevision(): Promise<number> {

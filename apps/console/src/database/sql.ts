@@ -15,6 +15,11 @@ export interface SqlTx {
 export interface SqlClient extends SqlTx {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` holding a session-level advisory lock (waiting for it), so one task at a time
+   * runs across every process using this database.
+   */
+  withSessionLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
   /** Subscribes to NOTIFY on `channel`; resolves to an unsubscribe function. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -44,6 +49,13 @@ export class PgliteSql implements SqlClient {
         },
       }),
     );
+  }
+  /** One process owns a PGlite directory, so in-process serialization is the whole lock. */
+  private lockChain: Promise<unknown> = Promise.resolve();
+  withSessionLock<T>(_key: number, fn: () => Promise<T>): Promise<T> {
+    const run = this.lockChain.then(fn, fn);
+    this.lockChain = run.catch(() => undefined);
+    return run;
   }
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     return this.db.listen(channel, onPayload);
@@ -94,6 +106,20 @@ export class PostgresSql implements SqlClient {
       client.release();
     }
   }
+  async withSessionLock<T>(key: number, fn: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [key]);
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
   /** A dedicated connection per subscription: pooled connections cannot hold LISTEN. */
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     const client = new pg.Client({ connectionString: this.url });

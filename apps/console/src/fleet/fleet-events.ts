@@ -13,6 +13,8 @@ export interface FleetEvent {
   revision: number;
   /** For `assignment` events: the node the assignment is on, so agents' watches can filter. */
   nodeId?: string;
+  /** The object was deleted (a deleted node must also lose its agent connection). */
+  removed?: true;
 }
 
 export type FleetListener = (event: FleetEvent) => void;
@@ -23,7 +25,7 @@ const MAX_PAYLOAD = 7000;
 
 interface Wire {
   o: string;
-  e: [FleetEventKind, string, number, string?][];
+  e: [FleetEventKind, string, number, (string | null)?, 1?][];
 }
 
 /**
@@ -69,7 +71,7 @@ export class FleetEvents implements OnModuleInit, OnModuleDestroy {
     for (const e of events) this.deliver(e);
     if (this.db.kind !== 'postgres') return;
     for (const chunk of chunks(events)) {
-      const wire: Wire = { o: this.replicaId, e: chunk.map((e) => (e.nodeId === undefined ? [e.kind, e.id, e.revision] : [e.kind, e.id, e.revision, e.nodeId])) };
+      const wire: Wire = { o: this.replicaId, e: chunk.map(toWire) };
       try {
         await this.db.sql.query('SELECT pg_notify($1, $2)', [FLEET_CHANNEL, JSON.stringify(wire)]);
       } catch (err) {
@@ -87,7 +89,7 @@ export class FleetEvents implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if (wire.o === this.replicaId) return;
-    for (const [kind, id, revision, nodeId] of wire.e) this.deliver(nodeId === undefined ? { kind, id, revision } : { kind, id, revision, nodeId });
+    for (const w of wire.e) this.deliver(fromWire(w));
   }
 
   private deliver(e: FleetEvent): void {
@@ -99,6 +101,18 @@ export class FleetEvents implements OnModuleInit, OnModuleDestroy {
       }
     }
   }
+}
+
+function toWire(e: FleetEvent): Wire['e'][number] {
+  if (e.removed) return [e.kind, e.id, e.revision, e.nodeId ?? null, 1];
+  return e.nodeId === undefined ? [e.kind, e.id, e.revision] : [e.kind, e.id, e.revision, e.nodeId];
+}
+
+function fromWire([kind, id, revision, nodeId, removed]: Wire['e'][number]): FleetEvent {
+  const e: FleetEvent = { kind, id, revision };
+  if (nodeId !== undefined && nodeId !== null) e.nodeId = nodeId;
+  if (removed === 1) e.removed = true;
+  return e;
 }
 
 function* chunks(events: readonly FleetEvent[]): Generator<FleetEvent[]> {

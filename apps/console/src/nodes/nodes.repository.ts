@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service.js';
+import { lockAssignmentWrites, markAssignmentsCompacted } from '../assignments/assignment-log.js';
 import type { Node as Row } from '../generated/prisma/client.js';
 import type { Node, NodeCondition, NodeFilter, NodePatch, NodeStatus } from './nodes.types.js';
 
@@ -60,8 +61,10 @@ export class NodesRepository {
     return this.db.prisma.$transaction(async (tx) => {
       const r = await tx.node.findUnique({ where: { name } });
       if (!r) return undefined;
+      await lockAssignmentWrites(tx);
       const assignments = await tx.assignment.findMany({ where: { nodeId: r.id }, select: { id: true } });
       await tx.node.delete({ where: { id: r.id } });
+      if (assignments.length) await markAssignmentsCompacted(tx);
       return { node: toNode(r), assignmentIds: assignments.map((a) => a.id) };
     });
   }

@@ -57,7 +57,7 @@ export class NodesService {
     const r = await this.repo.delete(name);
     if (!r) throw notFound('node', name);
     const revision = await this.repo.currentStoreRevision();
-    const events: FleetEvent[] = [{ kind: 'node', id: r.node.id, revision }];
+    const events: FleetEvent[] = [{ kind: 'node', id: r.node.id, revision, removed: true }];
     for (const id of r.assignmentIds) events.push({ kind: 'assignment', id, nodeId: r.node.id, revision });
     await this.fleet.publish(events);
   }

@@ -28,7 +28,7 @@ export async function startTestApp(backend: 'pglite' | 'postgres' = 'pglite'): P
   // The temp database is migrated; the app opens its own handle to the same place.
   const url = temp.db.kind === 'postgres' ? await currentUrl(temp) : undefined;
   await temp.db.close();
-  const argv = ['--data-dir', temp.dataDir, '--listen', '127.0.0.1:0', '--log-level', 'silent', ...(url ? ['--database-url', url] : [])];
+  const argv = ['--data-dir', temp.dataDir, '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', '--log-level', 'silent', ...(url ? ['--database-url', url] : [])];
   const config = loadConfig(argv, { BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD });
   let app: INestApplication;
   try {

@@ -3,6 +3,7 @@ import { DatabaseService } from '../database/database.service.js';
 import type { Prisma, Workload as Row, WorkloadRevision as RevRow } from '../generated/prisma/client.js';
 import { isUniqueViolation } from '../common/prisma-errors.js';
 import { alreadyExists } from '../common/errors.js';
+import { lockAssignmentWrites, markAssignmentsCompacted } from '../assignments/assignment-log.js';
 import type { NewWorkload, Workload, WorkloadChange, WorkloadRevision, WorkloadSpec } from './workloads.types.js';
 
 function toWorkload(r: Row): Workload {
@@ -110,8 +111,10 @@ export class WorkloadsRepository {
     return this.db.prisma.$transaction(async (tx) => {
       const cur = await tx.workload.findUnique({ where: { name } });
       if (!cur) return undefined;
+      await lockAssignmentWrites(tx);
       const removed = await tx.assignment.findMany({ where: { workloadId: cur.id }, select: { id: true, nodeId: true } });
       await tx.workload.delete({ where: { id: cur.id } });
+      if (removed.length) await markAssignmentsCompacted(tx);
       return { workload: toWorkload(cur), removed };
     });
   }

@@ -82,8 +82,8 @@ export class WorkloadsService {
     const r = await this.repo.delete(name);
     if (!r) throw notFound('workload', name);
     const revision = await this.repo.currentStoreRevision();
-    const events: FleetEvent[] = [{ kind: 'workload', id: r.workload.id, revision }];
-    for (const a of r.removed) events.push({ kind: 'assignment', id: a.id, nodeId: a.nodeId, revision });
+    const events: FleetEvent[] = [{ kind: 'workload', id: r.workload.id, revision, removed: true }];
+    for (const a of r.removed) events.push({ kind: 'assignment', id: a.id, nodeId: a.nodeId, revision, removed: true });
     await this.fleet.publish(events);
   }
 

@@ -105,3 +105,9 @@ export type RegistryCredential = Prisma.RegistryCredentialModel
  * Every mutation through the API: who, what, which object, when, which request.
  */
 export type AuditLog = Prisma.AuditLogModel
+/**
+ * Model StoreMeta
+ * Small store-wide values, e.g. "assignments_compacted_through": the revision up to which
+ * assignment history was hard-deleted (a Watch resuming from before it gets a snapshot).
+ */
+export type StoreMeta = Prisma.StoreMetaModel

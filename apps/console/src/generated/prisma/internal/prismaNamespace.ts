@@ -408,7 +408,8 @@ export const ModelName = {
   ApiToken: 'ApiToken',
   JoinToken: 'JoinToken',
   RegistryCredential: 'RegistryCredential',
-  AuditLog: 'AuditLog'
+  AuditLog: 'AuditLog',
+  StoreMeta: 'StoreMeta'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -424,7 +425,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "node" | "workload" | "workloadRevision" | "assignment" | "containerStatus" | "event" | "user" | "session" | "apiToken" | "joinToken" | "registryCredential" | "auditLog"
+    modelProps: "node" | "workload" | "workloadRevision" | "assignment" | "containerStatus" | "event" | "user" | "session" | "apiToken" | "joinToken" | "registryCredential" | "auditLog" | "storeMeta"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1316,6 +1317,80 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    StoreMeta: {
+      payload: Prisma.$StoreMetaPayload<ExtArgs>
+      fields: Prisma.StoreMetaFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.StoreMetaFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.StoreMetaFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload>
+        }
+        findFirst: {
+          args: Prisma.StoreMetaFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.StoreMetaFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload>
+        }
+        findMany: {
+          args: Prisma.StoreMetaFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload>[]
+        }
+        create: {
+          args: Prisma.StoreMetaCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload>
+        }
+        createMany: {
+          args: Prisma.StoreMetaCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.StoreMetaCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload>[]
+        }
+        delete: {
+          args: Prisma.StoreMetaDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload>
+        }
+        update: {
+          args: Prisma.StoreMetaUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload>
+        }
+        deleteMany: {
+          args: Prisma.StoreMetaDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.StoreMetaUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.StoreMetaUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload>[]
+        }
+        upsert: {
+          args: Prisma.StoreMetaUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StoreMetaPayload>
+        }
+        aggregate: {
+          args: Prisma.StoreMetaAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateStoreMeta>
+        }
+        groupBy: {
+          args: Prisma.StoreMetaGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StoreMetaGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.StoreMetaCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StoreMetaCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1540,6 +1615,14 @@ export const AuditLogScalarFieldEnum = {
 } as const
 
 export type AuditLogScalarFieldEnum = (typeof AuditLogScalarFieldEnum)[keyof typeof AuditLogScalarFieldEnum]
+
+
+export const StoreMetaScalarFieldEnum = {
+  key: 'key',
+  value: 'value'
+} as const
+
+export type StoreMetaScalarFieldEnum = (typeof StoreMetaScalarFieldEnum)[keyof typeof StoreMetaScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1877,6 +1960,7 @@ export type GlobalOmitConfig = {
   joinToken?: Prisma.JoinTokenOmit
   registryCredential?: Prisma.RegistryCredentialOmit
   auditLog?: Prisma.AuditLogOmit
+  storeMeta?: Prisma.StoreMetaOmit
 }
 
 /* Types for Logging */

@@ -62,7 +62,8 @@ export const ModelName = {
   ApiToken: 'ApiToken',
   JoinToken: 'JoinToken',
   RegistryCredential: 'RegistryCredential',
-  AuditLog: 'AuditLog'
+  AuditLog: 'AuditLog',
+  StoreMeta: 'StoreMeta'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -266,6 +267,14 @@ export const AuditLogScalarFieldEnum = {
 } as const
 
 export type AuditLogScalarFieldEnum = (typeof AuditLogScalarFieldEnum)[keyof typeof AuditLogScalarFieldEnum]
+
+
+export const StoreMetaScalarFieldEnum = {
+  key: 'key',
+  value: 'value'
+} as const
+
+export type StoreMetaScalarFieldEnum = (typeof StoreMetaScalarFieldEnum)[keyof typeof StoreMetaScalarFieldEnum]
 
 
 export const SortOrder = {

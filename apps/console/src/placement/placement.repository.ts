@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DatabaseService } from '../database/database.service.js';
+import type { Resources, RollingUpdate, SchedulerAssignment, SchedulerNode, SchedulerWorkload } from '../scheduler/index.js';
+import type { WorkloadSpec } from '../workloads/workloads.types.js';
+
+export interface FleetState {
+  workloads: SchedulerWorkload[];
+  nodes: SchedulerNode[];
+  assignments: SchedulerAssignment[];
+}
+
+function requestsOf(spec: WorkloadSpec): Resources {
+  const r = spec.resources?.requests ?? {};
+  return { cpuMillis: r.cpu ?? 0, memoryBytes: r.memory ?? 0, pids: r.pids ?? 0 };
+}
+
+/** Node resources as agents report them ({cpuMillis, memoryBytes, pids}). */
+function nodeResources(v: unknown): Resources {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+  return { cpuMillis: num(o['cpuMillis']), memoryBytes: num(o['memoryBytes']), pids: num(o['pids']) };
+}
+
+/** Reads the whole fleet in the scheduler's terms (plain data, no Prisma types leave here). */
+@Injectable()
+export class PlacementRepository {
+  constructor(@Inject(DatabaseService) private readonly db: DatabaseService) {}
+
+  async load(): Promise<FleetState> {
+    const p = this.db.prisma;
+    const [workloads, nodes, assignments] = await Promise.all([
+      p.workload.findMany({ orderBy: { name: 'asc' } }),
+      p.node.findMany({ orderBy: { name: 'asc' } }),
+      p.assignment.findMany({
+        where: { desiredState: { not: 'removed' } },
+        include: { workloadRevision: { select: { number: true, spec: true } }, status: { select: { state: true, ready: true } } },
+      }),
+    ]);
+    return {
+      workloads: workloads.map((w) => {
+        const spec = w.spec as unknown as WorkloadSpec;
+        return {
+          id: w.id,
+          name: w.name,
+          replicas: w.replicas,
+          revision: w.currentRevision,
+          requests: requestsOf(spec),
+          nodeSelector: spec.nodeSelector ?? {},
+          strategy: { maxUnavailable: spec.updateStrategy?.maxUnavailable ?? 0, maxSurge: spec.updateStrategy?.maxSurge ?? 1 } as RollingUpdate,
+          rescheduleOnNodeFailure: spec.rescheduleOnNodeFailure ?? true,
+        };
+      }),
+      nodes: nodes.map((n) => ({
+        id: n.id,
+        name: n.name,
+        labels: n.labels as Record<string, string>,
+        ready: n.status === 'Ready' && n.revokedAt === null,
+        schedulable: !n.unschedulable && !n.draining && n.revokedAt === null,
+        allocatable: nodeResources(n.allocatable),
+      })),
+      assignments: assignments.map((a) => ({
+        id: a.id,
+        workloadId: a.workloadId,
+        nodeId: a.nodeId,
+        replicaIndex: a.replicaIndex,
+        revision: a.workloadRevision.number,
+        requests: requestsOf(a.workloadRevision.spec as unknown as WorkloadSpec),
+        ready: a.status?.state === 'running' && a.status.ready,
+      })),
+    };
+  }
+}
