@@ -12,6 +12,8 @@ export interface TestApp {
   /** Bearer token of the initial admin. */
   adminToken: string;
   /** fetch against the app with JSON handling; `token` adds a bearer header. */
+  // Test-only: response bodies are arbitrary JSON that assertions walk freely.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   /** Creates a user with `role` and returns a bearer token for it. */
   tokenFor(role: 'admin' | 'operator' | 'viewer', name?: string): Promise<string>;
