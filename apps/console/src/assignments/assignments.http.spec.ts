@@ -5,10 +5,13 @@ import { insertNode } from '../testing/fixtures.js';
 import { startTestApp } from '../testing/test-app.js';
 import { AssignmentsRepository } from './assignments.repository.js';
 import { AssignmentsService } from './assignments.service.js';
+import { PlacementService } from '../placement/placement.service.js';
 
 test('assignments: created and removed with rising revisions, listed by node and workload, status joined, events carry nodeId', async () => {
   const t = await startTestApp();
   try {
+    // This test places replicas by hand: stop the automatic scheduler first.
+    await t.app.get(PlacementService).onModuleDestroy();
     const op = await t.tokenFor('operator');
     const n1 = await insertNode(t, 'n1');
     const n2 = await insertNode(t, 'n2');
