@@ -68,6 +68,7 @@ export class PgliteSql implements SqlClient {
 export class PostgresSql implements SqlClient {
   readonly kind = 'postgres';
   private readonly listeners: pg.Client[] = [];
+  private closing = false;
   constructor(
     readonly pool: pg.Pool,
     private readonly url: string,
@@ -120,23 +121,47 @@ export class PostgresSql implements SqlClient {
     }
   }
 
-  /** A dedicated connection per subscription: pooled connections cannot hold LISTEN. */
+  /**
+   * A dedicated connection per subscription (pooled connections cannot hold LISTEN). If it
+   * drops, it is re-established with backoff; notifications sent meanwhile are lost, so
+   * listeners must treat events as hints and re-read (FleetEvents' contract).
+   */
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
-    const client = new pg.Client({ connectionString: this.url });
-    client.on('error', () => undefined);
-    await client.connect();
-    client.on('notification', (n) => {
-      if (n.channel === channel) onPayload(n.payload ?? '');
-    });
-    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    this.listeners.push(client);
+    let stopped = false;
+    let current: pg.Client | undefined;
+    const connect = async (): Promise<pg.Client> => {
+      const client = new pg.Client({ connectionString: this.url });
+      client.on('notification', (n) => {
+        if (n.channel === channel) onPayload(n.payload ?? '');
+      });
+      client.on('error', () => undefined);
+      client.on('end', () => {
+        const i = this.listeners.indexOf(client);
+        if (i >= 0) this.listeners.splice(i, 1);
+        if (!stopped && !this.closing) void reconnect(250);
+      });
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      this.listeners.push(client);
+      current = client;
+      return client;
+    };
+    const reconnect = async (delay: number): Promise<void> => {
+      await new Promise((r) => setTimeout(r, delay).unref());
+      if (stopped || this.closing) return;
+      await connect().catch(() => reconnect(Math.min(delay * 2, 10_000)));
+    };
+    await connect();
     return async () => {
-      const i = this.listeners.indexOf(client);
-      if (i >= 0) this.listeners.splice(i, 1);
-      await client.end();
+      stopped = true;
+      const c = current;
+      current = undefined;
+      if (c) await c.end().catch(() => undefined);
     };
   }
+
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.listeners.splice(0).map((c) => c.end().catch(() => undefined)));
     await this.pool.end();
   }
