@@ -141,7 +141,8 @@ export const commands: Record<string, Command> = {
         { name: 'no-new-privs', kind: 'bool' },
         { name: 'preserve-fds', kind: 'string' },
       ],
-      { stopAtFirstPositional: false },
+      // like runc: options come before the container id; everything after it is the command
+      { stopAtFirstPositional: true },
     );
     const [id, ...args] = p.rest;
     if (!id) throw new UsageError('exec requires a container id');

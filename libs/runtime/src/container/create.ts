@@ -11,6 +11,8 @@ import type { RuntimeContext } from './context.js';
 import { ContainerError, checkContainerId } from './errors.js';
 import { runHooks } from './hooks.js';
 import { readProcStat } from './proc.js';
+import { expandCgroupMounts } from './cgroup-mounts.js';
+import { effectiveResources } from './devices.js';
 import type { ContainerRecord } from './state-store.js';
 
 export interface CreateOptions {
@@ -35,6 +37,14 @@ export interface CreateOptions {
 export interface CreateResult {
   record: ContainerRecord;
   handle: InitHandle;
+}
+
+/** The file whose oom_kill counter tells the supervisor the kernel OOM-killed the container. */
+function oomFile(cg: CgroupManager): { oomEventsFile?: string } {
+  const files = cg.procsFiles().map((f) => f.slice(0, -'cgroup.procs'.length));
+  if (cg.version === 2) return files[0] ? { oomEventsFile: `${files[0]}memory.events` } : {};
+  const mem = files.find((d) => d.startsWith('/sys/fs/cgroup/memory/'));
+  return mem ? { oomEventsFile: `${mem}memory.oom_control` } : {};
 }
 
 async function loadSpec(id: string, bundle: string): Promise<Spec> {
@@ -78,7 +88,6 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       cause: err,
     });
   }
-  const plan = planRootfs(spec, bundle);
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
 
   const dir = await ctx.store.reserve(id);
@@ -92,8 +101,10 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       await cg.kill('SIGKILL').catch(() => undefined);
       await cg.destroy();
     });
-    if (spec.linux?.resources) await cgroup.set(spec.linux.resources);
+    const resources = effectiveResources(spec);
+    if (resources) await cgroup.set(resources);
 
+    const plan = expandCgroupMounts(planRootfs(spec, bundle), cgroup.procsFiles());
     const execFifo = join(dir, 'exec.fifo');
     if (!opts.noExecFifo) ctx.mkfifo(execFifo, 0o600);
 
@@ -133,6 +144,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       uidMappings: spec.linux?.uidMappings ?? [],
       gidMappings: spec.linux?.gidMappings ?? [],
       cgroupProcsFiles: cgroup.procsFiles(),
+      ...oomFile(cgroup),
       ...(seccomp ? { seccomp } : {}),
       ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
       ...(opts.noExecFifo ? {} : { execFifo }),

@@ -3,7 +3,7 @@ export type { RuntimeContext } from './context.js';
 export type { CreateOptions, CreateResult } from './create.js';
 export type { RunOptions } from './run.js';
 export { exitCodeOf } from './run.js';
-export type { ExecOptions } from './exec.js';
+export type { ExecOptions as ContainerExecOptions } from './exec.js';
 export type { KillOptions } from './kill.js';
 export { parseSignal } from './kill.js';
 export type { DeleteOptions } from './delete.js';

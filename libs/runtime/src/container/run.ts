@@ -14,9 +14,9 @@ export interface RunOptions extends Omit<CreateOptions, 'detach' | 'noExecFifo'>
   keep?: boolean;
 }
 
-/** Exit code the way shells report it: the status, or 128 + the signal. */
+/** Exit code the way shells report it: the status, or 128 + the signal (the shim records it so). */
 export function exitCodeOf(rec: ExitRecord): number {
-  return rec.signal ? 128 + rec.signal : rec.exitCode;
+  return rec.exitCode;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { ContainerRecord } from './state-store.js';
  * init then writes one byte and execs. Non-blocking so a dead init cannot hang `start`.
  */
 async function releaseInit(rec: ContainerRecord): Promise<void> {
-  const fd = openSync(rec.execFifo, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_CLOEXEC);
+  const fd = openSync(rec.execFifo, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(1);
     let delay = 1;

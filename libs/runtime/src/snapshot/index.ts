@@ -1,4 +1,4 @@
-export type { Mount, SnapshotInfo, SnapshotKind, SnapshotOptions, Snapshotter, SnapshotUsage } from './types.js';
+export type { Mount as SnapshotMount, SnapshotInfo, SnapshotKind, SnapshotOptions, Snapshotter, SnapshotUsage } from './types.js';
 export { OverlaySnapshotter } from './overlay.js';
 export type { OverlaySnapshotterOptions } from './overlay.js';
 export { flattenLayers } from './flatten.js';

@@ -9,7 +9,7 @@ export type { Compression } from './decompress.js';
 export { diffDirectories } from './diff.js';
 export type { DiffOptions } from './diff.js';
 export { entryComponents, resolveDir } from './contain.js';
-export { nativeLayerSyscalls, makedev, major, minor } from './native.js';
+export { nativeLayerSyscalls, major, minor } from './native.js';
 export type { LayerSyscalls } from './native.js';
 export type { UnpackErrorCode } from './errors.js';
 export { lowerDirAt } from './parents.js';

@@ -1,0 +1,18 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { MetricsService } from './metrics.service.js';
+
+@Controller()
+export class MetricsController {
+  constructor(@Inject(MetricsService) private readonly metrics: MetricsService) {}
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+
+  @Get('healthz')
+  health(): { status: string } {
+    return { status: 'ok' };
+  }
+}

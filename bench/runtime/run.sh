@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Container lifecycle latency and density: Berth's in-process library API, berth-runtime,
+# runc and crun, side by side in one run (issue 2). Prints medians and ratios and writes
+# bench/results/runtime-<date>.{json,md}.
+#
+# Usage: bench/runtime/run.sh [runs]   (default 30 runs per latency case, 5 per density case)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+RUNS=${1:-30}
+DENSITY=${BERTH_BENCH_DENSITY:-50}
+
+# Every runtime must stay beneath this session's own cgroup (DESIGN.md), but crun reads a
+# relative cgroupsPath from the hierarchy root. So the whole run happens in a cgroup namespace
+# rooted at a cgroup this script creates beneath its own, with each v1 hierarchy remounted in
+# a private mount namespace: all four runtimes see that cgroup as "/". /sys/fs/cgroup/unified
+# is unmounted there too: crun refuses this host's hybrid layout otherwise.
+if [ -z "${BERTH_BENCH_NS:-}" ]; then
+  parent="berth-bench-$$"
+  made=()
+  while IFS=: read -r _ ctrls path; do
+    [ -n "$ctrls" ] || continue
+    mnt=/sys/fs/cgroup/${ctrls#name=}
+    [ -d "$mnt" ] || continue
+    d="$mnt${path%/}/$parent"
+    mkdir "$d"
+    made+=("$d")
+    if [ -f "$d/cpuset.cpus" ]; then cat "$(dirname "$d")/cpuset.cpus" > "$d/cpuset.cpus"; cat "$(dirname "$d")/cpuset.mems" > "$d/cpuset.mems"; fi
+  done < /proc/self/cgroup
+  orig=$(cat /proc/self/cgroup)
+  rc=0
+  (
+    for d in "${made[@]}"; do echo "$BASHPID" > "$d/cgroup.procs"; done
+    exec env BERTH_BENCH_NS=1 unshare --cgroup --mount --propagation private "$0" "$@"
+  ) || rc=$?
+  for d in "${made[@]}"; do
+    find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
+    rmdir "$d" || echo "bench: could not remove $d" >&2
+  done
+  exit $rc
+fi
+while IFS=: read -r _ ctrls _; do
+  [ -n "$ctrls" ] || continue
+  mnt=/sys/fs/cgroup/${ctrls#name=}
+  [ -d "$mnt" ] || continue
+  opts=${ctrls}; [ "${ctrls#name=}" != "$ctrls" ] && opts="none,$ctrls"
+  umount "$mnt" && mount -t cgroup -o "$opts" cgroup "$mnt"
+done < /proc/self/cgroup
+umount /sys/fs/cgroup/unified 2>/dev/null || true
+
+for t in hyperfine runc crun busybox; do command -v $t >/dev/null || { echo "bench: $t is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }; done
+[ -x "$repo/libs/runtime/native/build/berth-shim" ] || { echo "bench: build first (npm run build)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/berth-bench-XXXXXX)
+cleanup() {
+  for rt in runc crun; do
+    for id in $($rt --root "$work/$rt-root" list -q 2>/dev/null); do $rt --root "$work/$rt-root" delete -f "$id" >/dev/null 2>&1 || true; done
+  done
+  for id in $("$repo/bin/berth-runtime" --root "$work/berth-root" list -q 2>/dev/null); do "$repo/bin/berth-runtime" --root "$work/berth-root" delete -f "$id" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+node "$here/make-bundle.mjs" "$work/bundle" true
+node "$here/make-bundle.mjs" "$work/sleep" sleep 3600
+
+B="$repo/bin/berth-runtime --root $work/berth-root"
+R="runc --root $work/runc-root"
+C="crun --root $work/crun-root"
+out="$repo/bench/results"
+mkdir -p "$out"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+
+echo "== run of /bin/true to exit ($RUNS runs each)"
+node "$repo/bench/runtime/inprocess.mjs" run "$work/bundle" "$work/berth-lib-root" "$RUNS" > "$work/lib-run.json"
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/run.json" \
+  -n berth-runtime "$B run --bundle $work/bundle bench" \
+  -n runc "$R run --bundle $work/bundle bench" \
+  -n crun "$C run --bundle $work/bundle bench"
+
+echo "== create + start + delete ($RUNS runs each)"
+node "$repo/bench/runtime/inprocess.mjs" lifecycle "$work/bundle" "$work/berth-lib-root" "$RUNS" > "$work/lib-lifecycle.json"
+hyperfine --warmup 3 --runs "$RUNS" --export-json "$work/lifecycle.json" \
+  -n berth-runtime "$B create --bundle $work/bundle b && $B start b && $B delete -f b" \
+  -n runc "$R create --bundle $work/bundle b && $R start b && $R delete -f b" \
+  -n crun "$C create --bundle $work/bundle b && $C start b && $C delete -f b"
+
+echo "== density: $DENSITY detached sleep containers (5 runs each)"
+node "$repo/bench/runtime/inprocess.mjs" density "$work/sleep" "$work/berth-lib-root" 5 "$DENSITY" > "$work/lib-density.json"
+many() { echo "for i in \$(seq 1 $DENSITY); do $1 run -d --bundle $work/sleep d\$i >/dev/null 2>&1 </dev/null; done"; }
+clean() { echo "for i in \$(seq 1 $DENSITY); do $1 delete -f d\$i >/dev/null 2>&1; done; true"; }
+hyperfine --runs 5 --export-json "$work/density.json" \
+  --prepare "$(clean "$B")" -n berth-runtime "$(many "$B")" \
+  --prepare "$(clean "$R")" -n runc "$(many "$R")" \
+  --prepare "$(clean "$C")" -n crun "$(many "$C")"
+
+# Shim resident cost: start DENSITY detached containers with berth-runtime and sum the shims' RSS.
+eval "$(clean "$B")"
+eval "$(many "$B")"
+node "$repo/bench/runtime/shim-rss.mjs" "$work/berth-root" > "$work/rss.json"
+eval "$(clean "$B")"
+
+node "$repo/bench/runtime/report.mjs" "$work" "$out/runtime-$stamp"

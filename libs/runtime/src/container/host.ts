@@ -1,0 +1,12 @@
+import { createCgroupManager } from '../cgroups/index.js';
+import type { CgroupManager } from '../cgroups/types.js';
+import { createSyscalls } from '../sys/index.js';
+
+/** The real host: cgroups detected from /proc/self/mountinfo, mkfifo through libc. */
+export function defaultOpenCgroup(containerId: string, cgroupsPath: string | undefined): CgroupManager {
+  return createCgroupManager({ path: cgroupsPath, containerId });
+}
+
+export function defaultMkfifo(path: string, mode: number): void {
+  createSyscalls().mkfifo(path, mode);
+}

@@ -1,0 +1,290 @@
+/**
+ * berth-runtime end to end, driven the way containerd drives runc: real containers from a
+ * busybox-static rootfs, real namespaces and cgroups. Runs as root; skips otherwise.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile, chmod, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSpec, type Spec } from '@berth/runtime';
+import { containerTestSkip, makeBundle, type Bundle } from '../fixtures/busybox.js';
+import { testCgroupParent, type TestCgroupParent } from '../fixtures/cgroups.js';
+import { runBin } from '../fixtures/cli.js';
+
+const skip = containerTestSkip();
+let bundle: Bundle;
+let root: string;
+let cg: TestCgroupParent;
+let seq = 0;
+
+function rt(...args: string[]) {
+  return runBin('berth-runtime', ['--root', root, ...args]);
+}
+
+function spec(args: string[], edit?: (s: Spec) => void): Spec {
+  const s = defaultSpec({ args });
+  s.process!.terminal = false;
+  s.root = { path: 'rootfs', readonly: false };
+  s.hostname = 'berth-test';
+  s.linux = { ...s.linux, cgroupsPath: `${cg.prefix}/c${seq}` };
+  edit?.(s);
+  return s;
+}
+
+function nextId(): string {
+  seq += 1;
+  return `c${seq}`;
+}
+
+before(async () => {
+  if (skip) return;
+  bundle = await makeBundle();
+  root = await mkdtemp(join(tmpdir(), 'berth-root-'));
+  cg = testCgroupParent();
+});
+
+after(async () => {
+  if (skip) return;
+  const left = await runBin('berth-runtime', ['--root', root, 'list', '-q']);
+  for (const id of left.stdout.split('\n').filter(Boolean)) await rt('delete', '--force', id);
+  cg.cleanup();
+  await bundle.remove();
+  await rm(root, { recursive: true, force: true });
+});
+
+test('spec writes a runc-like default config.json and refuses to overwrite it', { skip, timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-spec-'));
+  try {
+    const r1 = await runBin('berth-runtime', ['spec', '--bundle', dir]);
+    assert.equal(r1.code, 0, r1.stderr);
+    const s = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Spec;
+    assert.equal(s.ociVersion, '1.2.0');
+    assert.deepEqual(s.process?.args, ['sh']);
+    assert.equal(s.process?.capabilities?.bounding?.length, 14);
+    const r2 = await runBin('berth-runtime', ['spec', '--bundle', dir]);
+    assert.notEqual(r2.code, 0);
+    assert.match(r2.stderr, /exists/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('run in the foreground passes the exit code through and leaves nothing behind', { skip, timeout: 60_000 }, async () => {
+  const id = nextId();
+  await bundle.writeSpec(spec(['sh', '-c', 'echo hello from $(hostname) pid $$; exit 3']));
+  const r = await rt('run', '--bundle', bundle.dir, id);
+  assert.equal(r.code, 3, r.stderr);
+  assert.equal(r.stdout.trim(), 'hello from berth-test pid 1');
+  assert.equal((await rt('list', '-q')).stdout.trim(), '');
+  for (const d of cg.dirs(id)) assert.equal(existsSync(d), false, `cgroup ${d} removed`);
+});
+
+test('create, start, state, kill and delete walk the OCI lifecycle', { skip, timeout: 60_000 }, async () => {
+  const id = nextId();
+  await bundle.writeSpec(spec(['sleep', '300']));
+  const pidFile = join(root, 'pid');
+  const c = await rt('create', '--bundle', bundle.dir, '--pid-file', pidFile, id);
+  assert.equal(c.code, 0, c.stderr);
+  let st = JSON.parse((await rt('state', id)).stdout) as { status: string; pid: number; bundle: string };
+  assert.equal(st.status, 'created');
+  assert.equal(st.pid, Number(await readFile(pidFile, 'utf8')));
+  assert.equal(st.bundle, bundle.dir);
+  // the init has not exec'd the user program yet
+  assert.doesNotMatch(await readFile(`/proc/${st.pid}/cmdline`, 'utf8'), /sleep/);
+
+  assert.equal((await rt('start', id)).code, 0);
+  st = JSON.parse((await rt('state', id)).stdout);
+  assert.equal(st.status, 'running');
+  assert.match(await readFile(`/proc/${st.pid}/cmdline`, 'utf8'), /sleep/);
+
+  const again = await rt('start', id);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /failed to start container c\d+: container is running, must be created/);
+
+  const del = await rt('delete', id);
+  assert.notEqual(del.code, 0);
+  assert.match(del.stderr, /container is running, must be stopped/);
+
+  assert.equal((await rt('kill', id, 'KILL')).code, 0);
+  for (let i = 0; i < 100 && JSON.parse((await rt('state', id)).stdout).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 50));
+  st = JSON.parse((await rt('state', id)).stdout);
+  assert.equal(st.status, 'stopped');
+
+  const k2 = await rt('kill', id, 'TERM');
+  assert.notEqual(k2.code, 0);
+  assert.match(k2.stderr, /container is stopped/);
+
+  assert.equal((await rt('delete', id)).code, 0);
+  const gone = await rt('state', id);
+  assert.notEqual(gone.code, 0);
+  assert.match(gone.stderr, /container does not exist/);
+  for (const d of cg.dirs(id)) assert.equal(existsSync(d), false, `cgroup ${d} removed`);
+});
+
+test('bad input: missing rootfs, duplicate id, unknown id, invalid config', { skip, timeout: 60_000 }, async () => {
+  const id = nextId();
+  await bundle.writeSpec(spec(['true'], (s) => (s.root = { path: 'no-such-rootfs' })));
+  const r = await rt('create', '--bundle', bundle.dir, id);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /failed to create container c\d+: rootfs .*no-such-rootfs: no such directory/);
+  assert.equal((await rt('list', '-q')).stdout.trim(), '', 'failed create leaves no state');
+  for (const d of cg.dirs(id)) assert.equal(existsSync(d), false, 'failed create leaves no cgroup');
+
+  await bundle.writeSpec(spec(['sleep', '100']));
+  assert.equal((await rt('create', '--bundle', bundle.dir, id)).code, 0);
+  const dup = await rt('create', '--bundle', bundle.dir, id);
+  assert.notEqual(dup.code, 0);
+  assert.match(dup.stderr, /container already exists/);
+  assert.equal((await rt('delete', '--force', id)).code, 0);
+
+  const unknown = await rt('kill', 'no-such-container');
+  assert.match(unknown.stderr, /failed to find container no-such-container: container does not exist/);
+
+  await bundle.writeSpec(spec(['true'], (s) => (s.linux!.namespaces = [{ type: 'pid' }, { type: 'pid' }, { type: 'bogus' as 'pid' }])));
+  const bad = await rt('create', '--bundle', bundle.dir, nextId());
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /linux\.namespaces\[1\]/);
+  assert.match(bad.stderr, /linux\.namespaces\[2\]\.type/);
+});
+
+test('namespaces: pid 1, own hostname, only loopback in a new network namespace', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(spec(['sh', '-c', 'echo $$; hostname; ls /sys/class/net; readlink /proc/self/ns/net']));
+  const r = await rt('run', '--bundle', bundle.dir, nextId());
+  assert.equal(r.code, 0, r.stderr);
+  const [pid, host, net, nsLink] = r.stdout.trim().split('\n');
+  assert.equal(pid, '1');
+  assert.equal(host, 'berth-test');
+  assert.equal(net, 'lo');
+  const { readlinkSync } = await import('node:fs');
+  assert.notEqual(nsLink, readlinkSync('/proc/self/ns/net'));
+});
+
+test('a memory hog is OOM-killed at its limit', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(
+    spec(['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=256M', 'count=1'], (s) => {
+      s.linux!.resources = { memory: { limit: 32 * 1024 * 1024, swap: 32 * 1024 * 1024 } };
+    }),
+  );
+  const r = await rt('run', '--bundle', bundle.dir, nextId());
+  assert.equal(r.code, 137, `expected SIGKILL by the OOM killer, got ${r.code}: ${r.stderr}`);
+});
+
+test('a fork bomb stops at pids.max', { skip, timeout: 60_000 }, async () => {
+  const id = nextId();
+  await bundle.writeSpec(spec(['sleep', '120'], (s) => (s.linux!.resources = { pids: { limit: 10 } })));
+  assert.equal((await rt('run', '-d', '--bundle', bundle.dir, id)).code, 0);
+  // busybox sh gives up at the first fork the kernel refuses
+  const bomb = await rt('exec', id, 'sh', '-c', 'for i in $(seq 1 40); do sleep 120 & done');
+  assert.notEqual(bomb.code, 0);
+  assert.match(bomb.stderr, /can't fork/);
+  const pids = JSON.parse((await rt('ps', '--format', 'json', id)).stdout) as number[];
+  const stats = JSON.parse((await rt('events', '--stats', id)).stdout) as { data: { pids: { current: number; limit: number } } };
+  assert.ok(pids.length <= 10 && pids.length >= 5, `processes in the container: ${pids.length}`);
+  assert.equal(stats.data.pids.limit, 10);
+  assert.ok(stats.data.pids.current <= 10);
+  assert.equal((await rt('delete', '--force', id)).code, 0);
+});
+
+test('a paused container makes no progress until resumed', { skip, timeout: 60_000 }, async () => {
+  const id = nextId();
+  await bundle.writeSpec(spec(['sh', '-c', 'while true; do echo x >> /tmp/counter; done']));
+  assert.equal((await rt('run', '-d', '--bundle', bundle.dir, id)).code, 0);
+  const counter = join(bundle.rootfs, 'tmp/counter');
+  // the file only grows while the loop runs
+  const read = async () => (await stat(counter).catch(() => ({ size: 0 }))).size;
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await rt('pause', id)).code, 0);
+  assert.equal(JSON.parse((await rt('state', id)).stdout).status, 'paused');
+  const a = await read();
+  await new Promise((r) => setTimeout(r, 300));
+  const b = await read();
+  assert.equal(a, b, 'no progress while paused');
+  assert.equal((await rt('resume', id)).code, 0);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok((await read()) > b, 'progress after resume');
+  assert.equal((await rt('delete', '--force', id)).code, 0);
+});
+
+test('dropped capabilities: mknod fails without CAP_MKNOD, works with it', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(spec(['mknod', '/tmp/null2', 'c', '1', '3']));
+  assert.equal((await rt('run', '--bundle', bundle.dir, nextId())).code, 0);
+  await rm(join(bundle.rootfs, 'tmp/null2'), { force: true });
+  await bundle.writeSpec(
+    spec(['mknod', '/tmp/null2', 'c', '1', '3'], (s) => {
+      const caps = s.process!.capabilities!;
+      for (const k of ['bounding', 'effective', 'permitted'] as const) caps[k] = caps[k]!.filter((c) => c !== 'CAP_MKNOD');
+    }),
+  );
+  const r = await rt('run', '--bundle', bundle.dir, nextId());
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /Operation not permitted/);
+});
+
+test('masked and read-only paths', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(spec(['sh', '-c', 'wc -c < /proc/timer_list; ls /proc/acpi 2>/dev/null | wc -l; echo 1 > /proc/sys/kernel/domainname && echo writable || echo readonly']));
+  const r = await rt('run', '--bundle', bundle.dir, nextId());
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['0', '0', 'readonly']);
+});
+
+test('seccomp: a denied syscall fails with the configured errno', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(
+    spec(['sh', '-c', 'mkdir /tmp/x-$$ && echo made || echo denied'], (s) => {
+      s.linux!.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        architectures: ['SCMP_ARCH_X86_64'],
+        syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+      };
+    }),
+  );
+  const r = await rt('run', '--bundle', bundle.dir, nextId());
+  assert.equal(r.stdout.trim(), 'denied', r.stderr);
+});
+
+test('hooks run at their points with the state on stdin', { skip, timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-hooks-'));
+  try {
+    const hook = join(dir, 'hook.sh');
+    await writeFile(hook, `#!/bin/sh\nread -r state\necho "$1 $state" >> ${dir}/log\n`);
+    await chmod(hook, 0o755);
+    const id = nextId();
+    await bundle.writeSpec(
+      spec(['true'], (s) => {
+        s.hooks = Object.fromEntries(
+          ['prestart', 'createRuntime', 'poststart', 'poststop'].map((p) => [p, [{ path: hook, args: ['hook', p] }]]),
+        );
+      }),
+    );
+    const r = await rt('run', '--bundle', bundle.dir, id);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = (await readFile(join(dir, 'log'), 'utf8')).trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.split(' ')[0]), ['prestart', 'createRuntime', 'poststart', 'poststop']);
+    const st = JSON.parse(lines[1]!.slice(lines[1]!.indexOf(' ') + 1)) as { id: string; pid: number; status: string };
+    assert.equal(st.id, id);
+    assert.ok(st.pid > 0);
+    assert.equal(st.status, 'creating');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('exec joins the namespaces of a running container; ps and events --stats see it', { skip, timeout: 60_000 }, async () => {
+  const id = nextId();
+  await bundle.writeSpec(spec(['sleep', '300']));
+  assert.equal((await rt('run', '-d', '--bundle', bundle.dir, id)).code, 0);
+  const e = await rt('exec', id, 'sh', '-c', 'hostname; cat /proc/1/cmdline | tr "\\0" " "; exit 7');
+  assert.equal(e.code, 7, e.stderr);
+  const [host, cmd] = e.stdout.trim().split('\n');
+  assert.equal(host, 'berth-test');
+  assert.equal(cmd?.trim(), 'sleep 300');
+  const ps = await rt('ps', '--format', 'json', id);
+  const pids = JSON.parse(ps.stdout) as number[];
+  assert.ok(pids.length >= 1, ps.stderr);
+  const ev = JSON.parse((await rt('events', '--stats', id)).stdout) as { type: string; data: { pids: { current: number }; memory: { usage: number } } };
+  assert.equal(ev.type, 'stats');
+  assert.ok(ev.data.pids.current >= 1);
+  assert.ok(ev.data.memory.usage > 0);
+  assert.equal((await rt('delete', '--force', id)).code, 0);
+});
