@@ -16,3 +16,5 @@ export * from './push.js';
 export * from './registry/index.js';
 export * from './sign/index.js';
 export * from './unpack/index.js';
+export * from './runtime-spec.js';
+export * from './runtime-spec-user.js';
