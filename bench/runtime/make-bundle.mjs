@@ -16,6 +16,7 @@ for (const a of execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).s
   if (a !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', a));
 }
 const spec = defaultSpec({ args });
+spec.ociVersion = '1.0.2'; // Debian's crun rejects newer versions; every runtime here accepts 1.0.2
 spec.process.terminal = false;
 delete spec.linux.cgroupsPath; // each runtime's default: one cgroup per container id
 writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 2));

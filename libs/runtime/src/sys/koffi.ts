@@ -1,4 +1,5 @@
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
+import type KoffiModule from 'koffi';
 import { BPF, SYS, PR } from './constants.js';
 import { syscallError, type SyscallErrorDetails } from './errno.js';
 import type { CapabilitySets, Syscalls } from './types.js';
@@ -13,17 +14,25 @@ interface Libc {
   progLoadSize: number; attachSize: number;
 }
 
-// union bpf_attr members for BPF_PROG_LOAD and BPF_PROG_ATTACH/DETACH (<linux/bpf.h>).
-const ProgLoadAttr = koffi.struct('berth_bpf_prog_load_attr', {
-  prog_type: 'uint32', insn_cnt: 'uint32', insns: 'void *', license: 'const char *',
-  log_level: 'uint32', log_size: 'uint32', log_buf: 'void *', kern_version: 'uint32', prog_flags: 'uint32',
-  prog_name: koffi.array('char', 16), prog_ifindex: 'uint32', expected_attach_type: 'uint32',
-});
-const AttachAttr = koffi.struct('berth_bpf_attach_attr', {
-  target_fd: 'uint32', attach_bpf_fd: 'uint32', attach_type: 'uint32', attach_flags: 'uint32', replace_bpf_fd: 'uint32',
-});
+// koffi is required on first use, not at import: commands that make no syscall through it (most
+// of berth-runtime's) do not pay for loading the addon.
+let koffiModule: typeof KoffiModule | undefined;
+function k(): typeof KoffiModule {
+  koffiModule ??= createRequire(import.meta.url)('koffi') as typeof KoffiModule;
+  return koffiModule;
+}
 
 function loadLibc(): Libc {
+  const koffi = k();
+  // union bpf_attr members for BPF_PROG_LOAD and BPF_PROG_ATTACH/DETACH (<linux/bpf.h>).
+  const ProgLoadAttr = koffi.struct('berth_bpf_prog_load_attr', {
+    prog_type: 'uint32', insn_cnt: 'uint32', insns: 'void *', license: 'const char *',
+    log_level: 'uint32', log_size: 'uint32', log_buf: 'void *', kern_version: 'uint32', prog_flags: 'uint32',
+    prog_name: koffi.array('char', 16), prog_ifindex: 'uint32', expected_attach_type: 'uint32',
+  });
+  const AttachAttr = koffi.struct('berth_bpf_attach_attr', {
+    target_fd: 'uint32', attach_bpf_fd: 'uint32', attach_type: 'uint32', attach_flags: 'uint32', replace_bpf_fd: 'uint32',
+  });
   const lib = koffi.load('libc.so.6');
   const f = (decl: string): Fn => lib.func(decl) as Fn;
   return {
@@ -69,7 +78,7 @@ export class KoffiSyscalls implements Syscalls {
   /** Runs one call; a result of -1 becomes a BerthError built from errno. */
   #check(result: number | bigint, syscall: string, what: string, details?: SyscallErrorDetails): number {
     const n = Number(result);
-    if (n === -1) throw syscallError(koffi.errno(), syscall, what, details);
+    if (n === -1) throw syscallError(k().errno(), syscall, what, details);
     return n;
   }
 
@@ -124,7 +133,7 @@ export class KoffiSyscalls implements Syscalls {
       let timer: NodeJS.Timeout | undefined;
       let handle: { close(): void } | undefined;
       try {
-        handle = koffi.node.poll(pidfd, { readable: true }, () => {
+        handle = k().node.poll(pidfd, { readable: true }, () => {
           if (timer) clearTimeout(timer);
           handle?.close();
           resolve();
@@ -193,7 +202,7 @@ export class KoffiSyscalls implements Syscalls {
       const size = this.#check(this.#c.lgetxattr(path, name, null, 0), 'lgetxattr', `get xattr ${name} of ${path}`, { path });
       const buf = Buffer.alloc(Math.max(size, 1));
       const r = Number(this.#c.lgetxattr(path, name, buf, buf.length));
-      if (r === -1 && koffi.errno() === 34) continue;
+      if (r === -1 && k().errno() === 34) continue;
       return buf.subarray(0, this.#check(r, 'lgetxattr', `get xattr ${name} of ${path}`, { path }));
     }
   }
@@ -204,7 +213,7 @@ export class KoffiSyscalls implements Syscalls {
       if (size === 0) return [];
       const buf = Buffer.alloc(size);
       const r = Number(this.#c.llistxattr(path, buf, buf.length));
-      if (r === -1 && koffi.errno() === 34) continue;
+      if (r === -1 && k().errno() === 34) continue;
       const n = this.#check(r, 'llistxattr', `list xattrs of ${path}`, { path });
       return buf.subarray(0, n).toString('latin1').split('\0').filter((s) => s.length > 0);
     }
@@ -236,7 +245,7 @@ export class KoffiSyscalls implements Syscalls {
     };
     const r = Number(this.#c.bpfLoad(SYS.bpf, BPF.PROG_LOAD, attr, this.#c.progLoadSize));
     if (r === -1) {
-      const errno = koffi.errno();
+      const errno = k().errno();
       const lines = log.toString('utf8', 0, Math.max(0, log.indexOf(0))).trim().split('\n');
       throw syscallError(errno, 'bpf', `load eBPF program of type ${progType} (${insns.length / 8} insns; verifier: ${lines.at(-1) || 'no log'})`);
     }
