@@ -12,3 +12,6 @@ export { ContainerError, checkContainerId, type ContainerErrorCode } from './err
 export type { ContainerRecord } from './state-store.js';
 export { StateStore } from './state-store.js';
 export { runHook, runHooks, type HookPhase } from './hooks.js';
+export { ImageContainers, type ImageContainersOptions, type ImageContainer, type ImageContainerStatus, type CreateFromImageOptions, type RunFromImageOptions } from './image-run.js';
+export { mountAll, mountArgs, mountsUnder, unmountAll, type MountSyscalls } from './image-run-mount.js';
+export { pruneSnapshots, referencedChains, type SnapshotPruneResult } from './image-run-prune.js';
