@@ -1,0 +1,187 @@
+import { WebSocket, type RawData } from 'ws';
+import { bool, int } from '../args.js';
+import { ApiError, CliError, UsageError, errorMessage } from '../errors.js';
+import type { Assignment } from '../types.js';
+import { resolveTarget, seg, type Command, type Context } from './context.js';
+
+/**
+ * Logs and exec travel over WebSockets (DESIGN.md: the console relays the agents' log and
+ * exec streams). The CLI's side of the protocol, one JSON object per text message:
+ *   logs  GET /api/v1/assignments/{id}/logs?follow=&tail=&timestamps=
+ *         server: {type:"log", stream, time, line, partial} ... {type:"end"} | {type:"error", code, message}
+ *   exec  GET /api/v1/assignments/{id}/exec?command=ARG&command=ARG...&tty=&stdin=
+ *         client: {type:"stdin", data: base64} | {type:"stdin-eof"} | {type:"resize", columns, rows}
+ *         server: {type:"output", stream, data: base64} ... {type:"exit", exitCode} | {type:"error", code, message}
+ * Authentication is the same bearer token (or session cookie) as REST, in the upgrade request.
+ */
+export type ServerMessage =
+  | { type: 'log'; stream: string; time?: string; line: string; partial?: boolean }
+  | { type: 'output'; stream: string; data: string }
+  | { type: 'exit'; exitCode: number }
+  | { type: 'end' }
+  | { type: 'error'; code: string; message: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An assignment id as given, or the running replicas of a workload (by replica index). */
+async function targets(ctx: Context, server: string, headers: Record<string, string>, ref: string): Promise<{ id: string; label: string }[]> {
+  if (UUID.test(ref)) return [{ id: ref, label: ref }];
+  const url = new URL(`${server}/api/v1/assignments`);
+  url.searchParams.set('workload', ref);
+  url.searchParams.set('desiredState', 'running');
+  url.searchParams.set('limit', '500');
+  const res = await ctx.fetch(url, { headers: { ...headers, accept: 'application/json' } }).catch((err: unknown) => {
+    throw new CliError(`failed to reach console at ${server}: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`);
+  });
+  const body = (await res.json().catch(() => undefined)) as { items?: Assignment[]; message?: string; code?: string } | undefined;
+  if (!res.ok) throw new ApiError(res.status, body?.code ?? `http_${res.status}`, body?.message ?? `failed to list replicas of workload ${JSON.stringify(ref)}: HTTP ${res.status}`);
+  const items = [...(body?.items ?? [])].sort((a, b) => a.replicaIndex - b.replicaIndex);
+  if (items.length === 0) throw new CliError(`failed to find replicas of workload ${JSON.stringify(ref)}: none is placed to run`);
+  return items.map((a) => ({ id: a.id, label: `${a.workloadName}-${a.replicaIndex}` }));
+}
+
+async function authHeaders(ctx: Context): Promise<{ server: string; headers: Record<string, string> }> {
+  const t = await resolveTarget(ctx);
+  if (t.token !== undefined) return { server: t.server, headers: { authorization: `Bearer ${t.token}` } };
+  if (t.session !== undefined) return { server: t.server, headers: { cookie: `berth_session=${t.session}` } };
+  throw new CliError(`not logged in to ${t.server}: run 'berth login --server ${t.server}' or set BERTH_TOKEN`);
+}
+
+/** Opens the socket; an HTTP answer instead of an upgrade becomes an ApiError (404: the console lacks the route). */
+export function openSocket(url: URL, headers: Record<string, string>, what: string): Promise<WebSocket> {
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        ws.terminate();
+        let body: { code?: string; message?: string } = {};
+        try {
+          body = JSON.parse(text) as typeof body;
+        } catch {
+          /* not JSON */
+        }
+        const status = res.statusCode ?? 0;
+        if (status === 404 && (body.code === undefined || body.code === 'route_not_found')) {
+          reject(new CliError(`failed to open ${what}: the console at ${url.host} does not serve ${url.pathname} over WebSocket (HTTP 404)`));
+        } else {
+          reject(new ApiError(status, body.code ?? `http_${status}`, body.message ?? `failed to open ${what}: HTTP ${status}`));
+        }
+      });
+    });
+    ws.once('error', (err) => reject(new CliError(`failed to open ${what}: ${errorMessage(err)}`, 1, { cause: err })));
+  });
+}
+
+export function parseMessage(data: RawData): ServerMessage {
+  let m: unknown;
+  try {
+    m = JSON.parse(data.toString());
+  } catch {
+    throw new CliError('failed to read stream: the console sent a message that is not JSON');
+  }
+  const t = (m as { type?: unknown } | null)?.type;
+  if (typeof t !== 'string' || !['log', 'output', 'exit', 'end', 'error'].includes(t)) throw new CliError(`failed to read stream: unknown message type ${JSON.stringify(t)}`);
+  return m as ServerMessage;
+}
+
+/** Feeds each message to `onMessage` until it returns a value, the socket closes or an error message arrives. */
+function consume<T>(ws: WebSocket, what: string, onMessage: (m: ServerMessage) => T | undefined): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    ws.on('message', (data) => {
+      try {
+        const m = parseMessage(data);
+        if (m.type === 'error') throw new CliError(`failed to ${what}: ${m.message}`);
+        const r = onMessage(m);
+        if (r !== undefined || m.type === 'end') {
+          ws.close();
+          resolve(r);
+        }
+      } catch (err) {
+        ws.terminate();
+        reject(err);
+      }
+    });
+    ws.once('close', () => resolve(undefined));
+    ws.once('error', (err) => reject(new CliError(`failed to ${what}: ${errorMessage(err)}`, 1, { cause: err })));
+  });
+}
+
+const logs: Command = {
+  path: ['logs'],
+  usage: '[-f] [--tail N] [--timestamps] WORKLOAD|ASSIGNMENT-ID',
+  summary: "print a replica's container logs (every running replica of a workload, prefixed)",
+  flags: { follow: { type: 'boolean', short: 'f' }, tail: { type: 'int', min: 0 }, timestamps: { type: 'boolean' } },
+  async run(ctx, args) {
+    const [ref, extra] = args.positionals;
+    if (ref === undefined) throw new UsageError('logs: missing WORKLOAD or ASSIGNMENT-ID');
+    if (extra !== undefined) throw new UsageError(`logs: unexpected argument ${JSON.stringify(extra)}`);
+    const { server, headers } = await authHeaders(ctx);
+    const list = await targets(ctx, server, headers, ref);
+    const prefix = list.length > 1;
+    await Promise.all(
+      list.map(async (t) => {
+        const url = new URL(`${server}/api/v1/assignments/${seg(t.id)}/logs`);
+        url.searchParams.set('follow', String(bool(args, 'follow')));
+        const tail = int(args, 'tail');
+        if (tail !== undefined) url.searchParams.set('tail', String(tail));
+        if (bool(args, 'timestamps')) url.searchParams.set('timestamps', 'true');
+        const ws = await openSocket(url, headers, `logs of ${t.label}`);
+        await consume(ws, `stream logs of ${t.label}`, (m) => {
+          if (m.type !== 'log') return undefined;
+          const line = `${prefix ? `[${t.label}] ` : ''}${bool(args, 'timestamps') && m.time ? `${m.time} ` : ''}${m.line}${m.partial ? '' : '\n'}`;
+          if (m.stream === 'stderr') ctx.io.stderr(line);
+          else ctx.io.stdout(line);
+          return undefined;
+        });
+      }),
+    );
+  },
+};
+
+const exec: Command = {
+  path: ['exec'],
+  usage: '[-i] [-t] WORKLOAD|ASSIGNMENT-ID -- COMMAND [ARG...]',
+  summary: "run a command in a replica's container (a workload's first running replica); exits with its status",
+  flags: { stdin: { type: 'boolean', short: 'i' }, tty: { type: 'boolean', short: 't' } },
+  async run(ctx, args) {
+    const [ref, ...more] = args.positionals;
+    if (ref === undefined) throw new UsageError('exec: missing WORKLOAD or ASSIGNMENT-ID');
+    const command = [...more, ...args.rest];
+    if (command.length === 0) throw new UsageError('exec: missing COMMAND (after --)');
+    const { server, headers } = await authHeaders(ctx);
+    const [t] = await targets(ctx, server, headers, ref);
+    const url = new URL(`${server}/api/v1/assignments/${seg(t!.id)}/exec`);
+    for (const c of command) url.searchParams.append('command', c);
+    const tty = bool(args, 'tty');
+    const interactive = bool(args, 'stdin');
+    url.searchParams.set('tty', String(tty));
+    url.searchParams.set('stdin', String(interactive));
+    const ws = await openSocket(url, headers, `exec in ${t!.label}`);
+    const stdin = interactive ? ctx.io.stdin : undefined;
+    const onData = (chunk: Buffer | string) => ws.send(JSON.stringify({ type: 'stdin', data: Buffer.from(chunk).toString('base64') }));
+    const onEnd = () => ws.send(JSON.stringify({ type: 'stdin-eof' }));
+    if (tty && ctx.io.isTTY) ctx.io.setRawMode?.(true);
+    stdin?.on('data', onData);
+    stdin?.once('end', onEnd);
+    try {
+      const code = await consume(ws, `exec in ${t!.label}`, (m) => {
+        if (m.type === 'output') (m.stream === 'stderr' ? ctx.io.stderr : ctx.io.stdout)(Buffer.from(m.data, 'base64'));
+        return m.type === 'exit' ? m.exitCode : undefined;
+      });
+      if (code === undefined) throw new CliError(`failed to exec in ${t!.label}: the stream closed before the command exited`);
+      return code;
+    } finally {
+      stdin?.off('data', onData);
+      stdin?.off('end', onEnd);
+      stdin?.pause?.();
+      if (tty && ctx.io.isTTY) ctx.io.setRawMode?.(false);
+    }
+  },
+};
+
+export const streamCommands: Command[] = [logs, exec];
