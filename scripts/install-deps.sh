@@ -13,8 +13,9 @@ APT_PACKAGES=(
   containernetworking-plugins iproute2 iptables
   hyperfine              # benchmarks
   postgresql             # the console's PostgreSQL tests
-  prometheus             # promtool checks /metrics output
-  chromium               # browser tests of the console UI
+  prometheus             # promtool checks the agent's /metrics output
+  openssl zstd file      # certificate cross-checks, zstd test layers, fixture checks
+  python3                # seccomp kernel cross-check, htpasswd fixture
 )
 
 need=()

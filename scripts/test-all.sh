@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Installs everything the tests need, starts the services they use, runs every test.
-# This is the README's test command and what CI runs (.ci/run).
+# Installs everything the tests need, starts the services they use (a private PostgreSQL on
+# loopback; the tests start their own registries), and runs every test. This is the README's
+# test command and what CI runs (.ci/run). Extra arguments filter test files by substring.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-exec node scripts/run-tests.mjs "$@"
+npm run --silent proto:check
+BERTH_TEST_DATABASE_URL=$(scripts/start-postgres.sh)
+export BERTH_TEST_DATABASE_URL
+trap 'scripts/start-postgres.sh --stop || true' EXIT
+node scripts/run-tests.mjs "$@"

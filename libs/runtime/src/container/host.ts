@@ -7,6 +7,8 @@ export function defaultOpenCgroup(containerId: string, cgroupsPath: string | und
   return createCgroupManager({ path: cgroupsPath, containerId });
 }
 
+let sys: ReturnType<typeof createSyscalls> | undefined;
 export function defaultMkfifo(path: string, mode: number): void {
-  createSyscalls().mkfifo(path, mode);
+  sys ??= createSyscalls();
+  sys.mkfifo(path, mode);
 }

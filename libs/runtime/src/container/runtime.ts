@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CgroupManager } from '../cgroups/types.js';
 import { noopLogger, type Logger } from '../logger.js';
@@ -23,8 +24,12 @@ export interface RuntimeOptions {
   mkfifo?: (path: string, mode: number) => void;
 }
 
-/** Where `make -C libs/runtime/native` puts the shim, relative to this compiled file. */
-export const DEFAULT_SHIM_PATH = fileURLToPath(new URL('../../native/build/berth-shim', import.meta.url));
+/**
+ * Where `make -C libs/runtime/native` puts the shim: relative to this compiled file
+ * (dist/container/runtime.js) or to the bundled CLI (dist/berth-runtime.mjs).
+ */
+const shimCandidates = ['../../native/build/berth-shim', '../native/build/berth-shim'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+export const DEFAULT_SHIM_PATH: string = shimCandidates.find((p) => existsSync(p)) ?? (shimCandidates[0] as string);
 
 /**
  * The container runtime library's entry point: the OCI lifecycle verbs over one state root.

@@ -22,7 +22,14 @@ function k(): typeof KoffiModule {
   return koffiModule;
 }
 
+// One binding per process: koffi refuses to declare the same struct type twice.
+let libcBinding: Libc | undefined;
 function loadLibc(): Libc {
+  libcBinding ??= bindLibc();
+  return libcBinding;
+}
+
+function bindLibc(): Libc {
   const koffi = k();
   // union bpf_attr members for BPF_PROG_LOAD and BPF_PROG_ATTACH/DETACH (<linux/bpf.h>).
   const ProgLoadAttr = koffi.struct('berth_bpf_prog_load_attr', {
