@@ -161,7 +161,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
         emit(index, r, 'running');
         entry = { created: new Date().toISOString() } as CacheEntry;
         if (step.kind !== 'meta') {
-          const made = await fsStep(opts, work, chain.parent, `${index}/${total} (line ${r.line}) ${r.createdBy}`, state, step, sources, lease, log);
+          const made = await fsStep(opts, work, chain.parent, `step ${index}/${total} (line ${r.line}) ${r.createdBy}`, state, step, sources, lease, log);
           if (made) entry = { ...entry, layer: made };
         }
         await cache.put(key, entry);

@@ -4,8 +4,8 @@
  * an empty network namespace, so RUN has loopback only). Output goes to a CRI-format log that
  * is replayed line by line to the caller and quoted in the error when the command fails.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readFile, rmdir, unlink } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import { causeText } from '../../errors.js';
 import { hardenedDefaults } from '../../spec/index.js';
 import type { Spec } from '../../spec/types.js';
@@ -62,13 +62,44 @@ export function parseCriLog(text: string): Array<{ stream: 'stdout' | 'stderr'; 
   return out;
 }
 
+/**
+ * Mount points the runtime creates in the rootfs (/proc, /dev/pts, ...) that did not exist
+ * before: found before the run, removed after it if still empty, so they stay out of the layer
+ * (BuildKit does the same with its "mount stubs"). Deepest first.
+ */
+async function missingMountPoints(rootfs: string, spec: Spec): Promise<string[]> {
+  const out = new Set<string>();
+  for (const m of spec.mounts ?? []) {
+    const parts = posix.normalize(`/${m.destination}`).split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      if (!(await lstat(join(rootfs, rel)).then(() => true, () => false))) out.add(rel);
+    }
+  }
+  return [...out].sort((a, b) => b.split('/').length - a.split('/').length);
+}
+
+async function removeStubs(rootfs: string, stubs: readonly string[]): Promise<void> {
+  for (const rel of stubs) {
+    const p = join(rootfs, rel);
+    const st = await lstat(p).catch(() => undefined);
+    if (st?.isDirectory()) await rmdir(p).catch(() => undefined); // ENOTEMPTY: the command wrote there
+    else if (st?.isFile() && st.size === 0) await unlink(p);
+  }
+}
+
 export async function runStep(input: RunStepInput): Promise<void> {
   const log = join(input.bundle, 'output.log');
+  const rootfs = join(input.bundle, 'rootfs');
+  const spec = buildSpec(input);
+  const stubs = await missingMountPoints(rootfs, spec);
   let exit: Awaited<ReturnType<BuildRunner['run']>>;
   try {
-    exit = await input.runner.run({ id: input.id, bundle: input.bundle, spec: buildSpec(input), detach: false, stdio: { stdout: log, stderr: log } });
+    exit = await input.runner.run({ id: input.id, bundle: input.bundle, spec, detach: false, stdio: { stdout: log, stderr: log } });
   } catch (err) {
     throw new BuildError('run_failed', `failed to run ${input.what}: ${causeText(err)}`, { cause: err, containerId: input.id });
+  } finally {
+    await removeStubs(rootfs, stubs);
   }
   const lines = parseCriLog(await readFile(log, 'utf8').catch(() => ''));
   for (const l of lines) input.onOutput?.(l.line, l.stream);
