@@ -18,3 +18,4 @@ export * from './sign/index.js';
 export * from './unpack/index.js';
 export * from './runtime-spec.js';
 export * from './runtime-spec-user.js';
+export * from './build/index.js';
