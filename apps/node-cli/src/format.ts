@@ -63,7 +63,7 @@ export function splitName(name: string): { repository: string; tag: string } {
 
 /** A command line quoted for display, shortened to `max` characters with an ellipsis. */
 export function displayCommand(args: readonly string[], max = 20): string {
-  const s = args.map((a) => (/[\s"'\\]/.test(a) || a === '' ? JSON.stringify(a) : a)).join(' ');
+  const s = args.map((a) => (/[\s"'\\]/.test(a) || a === '' ? `'${a.replace(/'/g, `'\\''`)}'` : a)).join(' ');
   const q = `"${s}"`;
   return q.length > max ? `${q.slice(0, max - 2)}…"` : q;
 }
