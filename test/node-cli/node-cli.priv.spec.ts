@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,6 +47,13 @@ async function snapshotNames(): Promise<string[]> {
   const file = join(dataRoot, 'snapshots', 'metadata.json');
   if (!existsSync(file)) return [];
   return Object.keys((JSON.parse(await readFile(file, 'utf8')) as { snapshots: Record<string, unknown> }).snapshots);
+}
+
+/** Layer snapshots made by unpacking pulled images (labelled with their diff id). */
+async function layerSnapshotNames(): Promise<string[]> {
+  const file = join(dataRoot, 'snapshots', 'metadata.json');
+  const db = JSON.parse(await readFile(file, 'utf8')) as { snapshots: Record<string, { labels: Record<string, string> }> };
+  return Object.entries(db.snapshots).filter(([, v]) => v.labels['berth.io/diff-id'] !== undefined).map(([k]) => k);
 }
 
 /** Nothing of container `id` may remain: runtime state, bundle, RW snapshot, mounts, cgroups. */
@@ -207,9 +214,42 @@ test('login checks credentials against an htpasswd registry and push then uses t
   }
 });
 
+test('build from the pulled image (RUN, deletion, ENV, WORKDIR, CMD), run it, push it', { skip, timeout: 180_000 }, async () => {
+  const ctxDir = join(work, 'context');
+  await mkdir(ctxDir, { recursive: true });
+  await writeFile(join(ctxDir, 'note.txt'), 'copied\n');
+  await writeFile(
+    join(ctxDir, 'Dockerfile'),
+    [
+      `FROM ${ref}`,
+      'USER root',
+      'RUN echo built > /built.txt && rm /etc/hostname',
+      'COPY note.txt /note.txt',
+      'ENV STAGE=two',
+      'WORKDIR /work',
+      'CMD ["sh", "-c", "cat /built.txt /note.txt; echo $STAGE; pwd; test -e /etc/hostname || echo hostname-gone"]',
+      '',
+    ].join('\n'),
+  );
+  const built = `${reg.host}/test/built:1`;
+  const b = await node(['build', '-t', built, '--cgroup-parent', cg.prefix, ctxDir]);
+  assert.equal(b.code, 0, b.stderr + b.stdout);
+  assert.match(b.stdout, /^Step 1\/7 : FROM /m);
+  assert.match(b.stdout, new RegExp(`Successfully tagged ${built.replace(/[.]/g, '\\.')}`));
+  const r = await node([...runArgs('built1', '--rm'), built]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['built', 'copied', 'two', '/work', 'hostname-gone']);
+  await assertGone('built1');
+  const p = await node(['push', built]);
+  assert.equal(p.code, 0, p.stderr);
+  const digest = /digest: (sha256:[0-9a-f]{64})/.exec(p.stdout)?.[1];
+  assert.equal((await skopeoInspect(built)).Digest, digest);
+  assert.equal((await node(['rmi', built])).code, 0);
+});
+
 test('rmi + prune free blobs and layer snapshots', { skip, timeout: 120_000 }, async () => {
-  const before = await snapshotNames();
-  assert.equal(before.length, 3, `layer snapshots: ${before.join(', ')}`);
+  const layers = await layerSnapshotNames();
+  assert.equal(layers.length, 3, `layer snapshots of the pulled image: ${layers.join(', ')}`);
   const r = await node(['rmi', ref, `${reg.host}/other/copy:2`]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Untagged: /);
@@ -217,8 +257,10 @@ test('rmi + prune free blobs and layer snapshots', { skip, timeout: 120_000 }, a
   assert.equal(p.code, 0, p.stderr);
   const freed = Number(/Total reclaimed space: \S+ \((\d+) bytes\)/.exec(p.stdout)?.[1]);
   assert.ok(freed > 2 * 1024 * 1024, `freed ${freed} bytes:\n${p.stdout}`);
-  assert.deepEqual(await snapshotNames(), []);
-  assert.deepEqual(await readdir(join(dataRoot, 'images', 'blobs', 'sha256')), []);
+  const left = await snapshotNames();
+  for (const l of layers) assert.ok(!left.includes(l), `layer snapshot ${l} survived prune`);
+  assert.deepEqual(left, [], 'built layers are pruned too once no image needs them');
+  for (const d of [skopeoDigest, ...skopeoLayers]) assert.equal(existsSync(join(dataRoot, 'images', 'blobs', 'sha256', d.slice(7))), false, `blob ${d} survived prune`);
   assert.equal((await node(['images', '-q'])).stdout, '');
   assert.deepEqual(await mountsUnderDataRoot(), []);
 });

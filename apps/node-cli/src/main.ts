@@ -9,13 +9,14 @@ import { pino } from 'pino';
 import type { Logger, LogFields } from '@berth/runtime';
 import { errorLine, parseArgs, UsageError, type FlagSpec } from './args.js';
 import { CliContext, type Output } from './context.js';
+import { buildCommands } from './commands/build.js';
 import { containerCommands } from './commands/containers.js';
 import { imageCommands } from './commands/images.js';
 import { trustCommands } from './commands/trust.js';
 
 type Command = (ctx: CliContext, argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = { ...imageCommands, ...trustCommands, ...containerCommands };
+const COMMANDS: Record<string, Command> = { ...imageCommands, ...buildCommands, ...trustCommands, ...containerCommands };
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'data-root', kind: 'string' },
@@ -28,7 +29,7 @@ const GLOBAL_FLAGS: FlagSpec[] = [
 
 const USAGE = `usage: berth-node [global options] COMMAND [options] [arguments]
 
-images:      pull, push, images, inspect, tag, rmi, prune, sign, verify, login, logout
+images:      pull, push, build, images, inspect, tag, rmi, prune, sign, verify, login, logout
 containers:  run, ps, rm
 
 global options:

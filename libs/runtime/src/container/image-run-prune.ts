@@ -1,6 +1,8 @@
 /**
- * Garbage collection of layer snapshots: committed snapshots that unpackImageLayers made
- * (named by chain id, labelled with their diff id) and that no image record reaches any more.
+ * Garbage collection of layer snapshots: committed snapshots named by a chain id (what
+ * unpackImageLayers and the image builder commit) that no image record reaches any more. Other
+ * committed snapshots are left alone. The build cache re-checks that a snapshot exists before
+ * it uses one, so pruning a cached build layer only costs a rebuild of that step.
  * A snapshot with children (a container's RW layer, a longer chain still in use) is never
  * removed, so running containers keep their layers even after `rmi`.
  */
@@ -15,7 +17,7 @@ export interface SnapshotPruneResult {
   readonly freedBytes: number;
 }
 
-const LAYER_LABEL = 'berth.io/diff-id';
+const CHAIN_ID = /^sha256:[0-9a-f]{64}$/;
 
 /** Chain ids of every layer of every recorded image (records whose blobs are gone are skipped). */
 export async function referencedChains(store: ImageStore, logger: Logger = noopLogger): Promise<Set<string>> {
@@ -41,7 +43,7 @@ export async function pruneSnapshots(store: ImageStore, snapshots: Snapshotter, 
     const gone = new Set(removed);
     const parents = new Set(all.filter((s) => !gone.has(s.name)).map((s) => s.parent).filter((p): p is string => p !== undefined));
     const victims = all.filter(
-      (s: SnapshotInfo) => s.kind === 'committed' && s.labels[LAYER_LABEL] !== undefined && !keep.has(s.name) && !parents.has(s.name) && !gone.has(s.name),
+      (s: SnapshotInfo) => s.kind === 'committed' && CHAIN_ID.test(s.name) && !keep.has(s.name) && !parents.has(s.name) && !gone.has(s.name),
     );
     if (victims.length === 0) break;
     for (const v of victims) {
