@@ -6,7 +6,7 @@
 import { createHash, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ConsoleError, errorMessage } from '../common/errors.js';
-import { TAG, bits, bool, children, ctx, ia5, int, nul, octets, oid, readOid, readWhole, seq, set, time, tlv, utf8 } from './der.js';
+import { TAG, bits, bool, children, ctx, int, nul, octets, oid, readOid, readWhole, seq, set, time, tlv, utf8 } from './der.js';
 
 const OID = {
   commonName: '2.5.4.3',

@@ -46,7 +46,7 @@ export class SimAgent {
     try {
       const csrPem = buildCsr(this.opts.hostname, this.key.privateKey, this.key.publicKey);
       const res = await unary<RegisterResponse>((cb) =>
-        bootstrap.register({ joinToken, csrPem, node: { hostname: this.opts.hostname, agentVersion: 'sim', os: 'linux', arch: 'amd64', kernelVersion: '6.1', labels: this.opts.labels ?? {}, capacity: { cpuMillis: 4000, memoryBytes: 8 << 30, pids: 4096, ephemeralStorageBytes: 0 }, allocatable: undefined, addresses: ['127.0.0.1'], cgroupVersion: 'v1' } }, cb),
+        bootstrap.register({ joinToken, csrPem, node: { hostname: this.opts.hostname, agentVersion: 'sim', os: 'linux', arch: 'amd64', kernelVersion: '6.1', labels: this.opts.labels ?? {}, capacity: { cpuMillis: 4000, memoryBytes: 8 * 2 ** 30, pids: 4096, ephemeralStorageBytes: 0 }, allocatable: undefined, addresses: ['127.0.0.1'], cgroupVersion: 'v1' } }, cb),
       );
       this.nodeId = res.nodeId;
       this.certPem = res.clientCertPem;
