@@ -143,6 +143,10 @@ test('errors are one line naming what was wrong, with a non-zero exit', { skip, 
   assert.equal(bad.code, 125);
   assert.match(bad.stderr, /^berth-node: failed to resolve user "ghost": no user named "ghost" in the image's \/etc\/passwd\n$/);
   await assertGone('bad1');
+  const noexec = await node([...runArgs('bad2'), ref, 'no-such-program']);
+  assert.equal(noexec.code, 125);
+  assert.match(noexec.stderr, /^berth-node: failed to create container bad2: .*no-such-program.*\n$/);
+  await assertGone('bad2');
   const missing = await node(['rm', 'nope']);
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, 'berth-node: failed to find container nope: no such container\n');
