@@ -34,7 +34,7 @@ export function parseManifests(text: string, source: string): WorkloadManifest[]
       const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       throw new CliError(`failed to parse ${source}:${pos.line}:${pos.col}: ${msg}`);
     }
-    const start = lc.linePos(doc.range[0]).line;
+    const start = lc.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
     const where = `${source}: document ${idx + 1} (line ${start})`;
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;

@@ -47,12 +47,41 @@ async function authHeaders(ctx: Context): Promise<{ server: string; headers: Rec
   throw new CliError(`not logged in to ${t.server}: run 'berth login --server ${t.server}' or set BERTH_TOKEN`);
 }
 
-/** Opens the socket; an HTTP answer instead of an upgrade becomes an ApiError (404: the console lacks the route). */
-export function openSocket(url: URL, headers: Record<string, string>, what: string): Promise<WebSocket> {
+/**
+ * Opens the socket and feeds each server message to `onMessage` until it returns a value,
+ * an `end` arrives or the socket closes. Listeners are attached before the upgrade completes:
+ * the server may send right away, in the same read as the upgrade response. An HTTP answer
+ * instead of an upgrade becomes an ApiError (a 404 route_not_found: the console lacks the route).
+ */
+export function stream<T>(url: URL, headers: Record<string, string>, what: string, onMessage: (m: ServerMessage) => T | undefined, onOpen?: (ws: WebSocket) => void): Promise<T | undefined> {
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (err: unknown, value?: T) => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolve(value);
+    };
     const ws = new WebSocket(url, { headers });
-    ws.once('open', () => resolve(ws));
+    ws.once('open', () => onOpen?.(ws));
+    ws.on('message', (data) => {
+      if (settled) return;
+      try {
+        const m = parseMessage(data);
+        if (m.type === 'error') throw new CliError(`failed to ${what}: ${m.message}`);
+        const r = onMessage(m);
+        if (r !== undefined || m.type === 'end') {
+          ws.close();
+          finish(undefined, r);
+        }
+      } catch (err) {
+        ws.terminate();
+        finish(err);
+      }
+    });
+    ws.once('close', () => finish(undefined));
+    ws.once('error', (err) => finish(new CliError(`failed to ${what}: ${errorMessage(err)}`, 1, { cause: err })));
     ws.once('unexpected-response', (_req, res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -67,13 +96,12 @@ export function openSocket(url: URL, headers: Record<string, string>, what: stri
         }
         const status = res.statusCode ?? 0;
         if (status === 404 && (body.code === undefined || body.code === 'route_not_found')) {
-          reject(new CliError(`failed to open ${what}: the console at ${url.host} does not serve ${url.pathname} over WebSocket (HTTP 404)`));
+          finish(new CliError(`failed to ${what}: the console at ${url.host} does not serve ${url.pathname} over WebSocket (HTTP 404)`));
         } else {
-          reject(new ApiError(status, body.code ?? `http_${status}`, body.message ?? `failed to open ${what}: HTTP ${status}`));
+          finish(new ApiError(status, body.code ?? `http_${status}`, body.message ?? `failed to ${what}: HTTP ${status}`));
         }
       });
     });
-    ws.once('error', (err) => reject(new CliError(`failed to open ${what}: ${errorMessage(err)}`, 1, { cause: err })));
   });
 }
 
@@ -87,28 +115,6 @@ export function parseMessage(data: RawData): ServerMessage {
   const t = (m as { type?: unknown } | null)?.type;
   if (typeof t !== 'string' || !['log', 'output', 'exit', 'end', 'error'].includes(t)) throw new CliError(`failed to read stream: unknown message type ${JSON.stringify(t)}`);
   return m as ServerMessage;
-}
-
-/** Feeds each message to `onMessage` until it returns a value, the socket closes or an error message arrives. */
-function consume<T>(ws: WebSocket, what: string, onMessage: (m: ServerMessage) => T | undefined): Promise<T | undefined> {
-  return new Promise((resolve, reject) => {
-    ws.on('message', (data) => {
-      try {
-        const m = parseMessage(data);
-        if (m.type === 'error') throw new CliError(`failed to ${what}: ${m.message}`);
-        const r = onMessage(m);
-        if (r !== undefined || m.type === 'end') {
-          ws.close();
-          resolve(r);
-        }
-      } catch (err) {
-        ws.terminate();
-        reject(err);
-      }
-    });
-    ws.once('close', () => resolve(undefined));
-    ws.once('error', (err) => reject(new CliError(`failed to ${what}: ${errorMessage(err)}`, 1, { cause: err })));
-  });
 }
 
 const logs: Command = {
@@ -130,8 +136,7 @@ const logs: Command = {
         const tail = int(args, 'tail');
         if (tail !== undefined) url.searchParams.set('tail', String(tail));
         if (bool(args, 'timestamps')) url.searchParams.set('timestamps', 'true');
-        const ws = await openSocket(url, headers, `logs of ${t.label}`);
-        await consume(ws, `stream logs of ${t.label}`, (m) => {
+        await stream(url, headers, `stream logs of ${t.label}`, (m) => {
           if (m.type !== 'log') return undefined;
           const line = `${prefix ? `[${t.label}] ` : ''}${bool(args, 'timestamps') && m.time ? `${m.time} ` : ''}${m.line}${m.partial ? '' : '\n'}`;
           if (m.stream === 'stderr') ctx.io.stderr(line);
@@ -161,18 +166,21 @@ const exec: Command = {
     const interactive = bool(args, 'stdin');
     url.searchParams.set('tty', String(tty));
     url.searchParams.set('stdin', String(interactive));
-    const ws = await openSocket(url, headers, `exec in ${t!.label}`);
     const stdin = interactive ? ctx.io.stdin : undefined;
-    const onData = (chunk: Buffer | string) => ws.send(JSON.stringify({ type: 'stdin', data: Buffer.from(chunk).toString('base64') }));
-    const onEnd = () => ws.send(JSON.stringify({ type: 'stdin-eof' }));
-    if (tty && ctx.io.isTTY) ctx.io.setRawMode?.(true);
-    stdin?.on('data', onData);
-    stdin?.once('end', onEnd);
+    let socket: WebSocket | undefined;
+    const onData = (chunk: Buffer | string) => socket?.send(JSON.stringify({ type: 'stdin', data: Buffer.from(chunk).toString('base64') }));
+    const onEnd = () => socket?.send(JSON.stringify({ type: 'stdin-eof' }));
+    const onOpen = (ws: WebSocket) => {
+      socket = ws;
+      if (tty && ctx.io.isTTY) ctx.io.setRawMode?.(true);
+      stdin?.on('data', onData);
+      stdin?.once('end', onEnd);
+    };
     try {
-      const code = await consume(ws, `exec in ${t!.label}`, (m) => {
+      const code = await stream(url, headers, `exec in ${t!.label}`, (m) => {
         if (m.type === 'output') (m.stream === 'stderr' ? ctx.io.stderr : ctx.io.stdout)(Buffer.from(m.data, 'base64'));
         return m.type === 'exit' ? m.exitCode : undefined;
-      });
+      }, onOpen);
       if (code === undefined) throw new CliError(`failed to exec in ${t!.label}: the stream closed before the command exited`);
       return code;
     } finally {

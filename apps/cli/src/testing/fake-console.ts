@@ -1,0 +1,142 @@
+import { run } from '../cli.js';
+import type { Io } from '../commands/context.js';
+import type { Assignment, FleetEvent, Workload } from '../types.js';
+
+/** A request the fake saw, for assertions on method, path, headers and body. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+
+/**
+ * An in-memory stand-in for the console's REST API, reached through an injected fetch: enough
+ * of auth, tokens, workloads (with If-Match revisions), assignments and events for command
+ * tests. The real console is exercised by test/cli/cli.spec.ts.
+ */
+export class FakeConsole {
+  readonly seen: SeenRequest[] = [];
+  readonly workloads = new Map<string, Workload>();
+  assignments: Assignment[] = [];
+  events: FleetEvent[] = [];
+  revoked: string[] = [];
+  storeRevision = 10;
+  adminPassword = 'pw-123456';
+  /** Role the logged-in user gets; non-admins may not create tokens. */
+  role = 'admin';
+
+  readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(String(input));
+    const headers = Object.fromEntries(Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+    const body = typeof init.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined;
+    const req: SeenRequest = { method: init.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body };
+    this.seen.push(req);
+    const r = this.route(req);
+    return new Response(r.body === undefined ? null : JSON.stringify(r.body), { status: r.status, headers: { 'content-type': 'application/json', ...(r.headers ?? {}) } });
+  };
+
+  private error(status: number, code: string, message: string, errors?: { path: string; message: string }[]): Reply {
+    return { status, body: { code, message, requestId: 'r1', ...(errors ? { errors } : {}) } };
+  }
+
+  private authed(req: SeenRequest): boolean {
+    return req.headers['authorization'] === 'Bearer tok-1' || req.headers['cookie'] === 'berth_session=sess-1';
+  }
+
+  private route(req: SeenRequest): Reply {
+    const { method, path } = req;
+    if (method === 'POST' && path === '/api/v1/auth/login') {
+      const b = req.body as { username: string; password: string };
+      if (b.password !== this.adminPassword) return this.error(401, 'invalid_credentials', 'failed to log in: wrong username or password');
+      return { status: 200, body: { user: { username: b.username, role: this.role }, expiresAt: '2030-01-01T00:00:00.000Z' }, headers: { 'set-cookie': 'berth_session=sess-1; Path=/; HttpOnly' } };
+    }
+    if (!this.authed(req)) return this.error(401, 'unauthenticated', 'failed to authenticate request: no credentials');
+    if (method === 'POST' && path === '/api/v1/auth/logout') return { status: 204 };
+    if (method === 'POST' && path === '/api/v1/tokens') {
+      if (this.role !== 'admin') return this.error(403, 'permission_denied', `failed to authorize POST /api/v1/tokens: role ${this.role} is not admin`);
+      return { status: 201, body: { id: 'tid-1', name: (req.body as { name: string }).name, token: 'tok-1' } };
+    }
+    const tok = /^\/api\/v1\/tokens\/([^/]+)$/.exec(path);
+    if (method === 'DELETE' && tok) {
+      this.revoked.push(tok[1]!);
+      return { status: 200, body: { id: tok[1] } };
+    }
+    if (path === '/api/v1/assignments') {
+      const w = req.query.get('workload');
+      return { status: 200, body: { items: this.assignments.filter((a) => w === null || a.workloadName === w) } };
+    }
+    if (path === '/api/v1/events') {
+      const items = [...this.events].sort((a, b) => b.id - a.id);
+      const limit = Number(req.query.get('limit') ?? 100);
+      const after = req.query.get('cursor');
+      const from = after === null ? items : items.filter((e) => e.id < Number(after));
+      const page = from.slice(0, limit);
+      return { status: 200, body: { items: page, ...(from.length > limit ? { nextCursor: String(page[page.length - 1]!.id) } : {}) } };
+    }
+    if (method === 'GET' && path === '/api/v1/workloads') return { status: 200, body: { items: [...this.workloads.values()] } };
+    if (method === 'POST' && path === '/api/v1/workloads') {
+      const b = req.body as { name: string; replicas?: number; labels?: Record<string, string>; spec: Workload['spec'] };
+      if (typeof b.spec.image !== 'string') return this.error(400, 'validation_failed', 'failed to validate workload: spec.image: is required', [{ path: 'spec.image', message: 'is required' }, { path: 'spec.foo', message: 'unknown field' }]);
+      const w: Workload = { id: `id-${b.name}`, name: b.name, labels: b.labels ?? {}, replicas: b.replicas ?? 1, spec: b.spec, currentRevision: 1, revision: ++this.storeRevision, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
+      this.workloads.set(w.name, w);
+      return { status: 201, body: w };
+    }
+    const m = /^\/api\/v1\/workloads\/([^/]+)(\/scale|\/revisions)?$/.exec(path);
+    const w = m ? this.workloads.get(decodeURIComponent(m[1]!)) : undefined;
+    if (m && !w) return this.error(404, 'workload_not_found', `failed to find workload "${m[1]}": it does not exist`);
+    if (m && w) {
+      if (method === 'GET' && m[2] === undefined) return { status: 200, body: w, headers: { etag: `"${w.revision}"` } };
+      if (method === 'GET' && m[2] === '/revisions') return { status: 200, body: { items: [{ number: w.currentRevision, spec: w.spec, createdBy: 'admin', revision: w.revision, createdAt: w.createdAt }] } };
+      if (method === 'DELETE') {
+        this.workloads.delete(w.name);
+        return { status: 204 };
+      }
+      const b = req.body as { revision?: number; replicas?: number; labels?: Record<string, string>; spec?: Workload['spec'] };
+      const ifMatch = req.headers['if-match'];
+      const expected = ifMatch !== undefined ? Number(ifMatch.replace(/"/g, '')) : b.revision;
+      if (method === 'PUT' && expected === undefined) return this.error(400, 'revision_required', 'failed to update workload: send the revision');
+      if (expected !== undefined && expected !== w.revision) {
+        return this.error(409, 'revision_conflict', `failed to update workload "${w.name}": revision ${expected} is stale (current revision is ${w.revision})`);
+      }
+      if (method === 'PUT') Object.assign(w, { spec: b.spec, currentRevision: w.currentRevision + 1 }, b.labels ? { labels: b.labels } : {}, b.replicas !== undefined ? { replicas: b.replicas } : {});
+      if (method === 'POST' && m[2] === '/scale') w.replicas = b.replicas!;
+      w.revision = ++this.storeRevision;
+      return { status: 200, body: w };
+    }
+    return this.error(404, 'route_not_found', `Cannot ${method} ${path}`);
+  }
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process against `fake` with HOME at `home`; `clock` drives now/sleep. */
+export async function runCli(fake: FakeConsole, home: string, argv: string[], opts: { stdin?: string; env?: Record<string, string>; clock?: { t: number } } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const clock = opts.clock ?? { t: Date.parse('2026-01-01T00:01:00Z') };
+  const io: Io = {
+    stdout: (t) => void (stdout += String(typeof t === 'string' ? t : Buffer.from(t).toString())),
+    stderr: (t) => void (stderr += String(typeof t === 'string' ? t : Buffer.from(t).toString())),
+    readStdin: async () => opts.stdin ?? '',
+    isTTY: false,
+  };
+  const code = await run(argv, {
+    io,
+    env: opts.env ?? {},
+    homedir: home,
+    fetch: fake.fetch as typeof fetch,
+    now: () => clock.t,
+    sleep: async (ms) => {
+      clock.t += ms;
+    },
+  });
+  return { code, stdout, stderr };
+}
