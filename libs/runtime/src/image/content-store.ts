@@ -127,94 +127,94 @@ export class ContentStore {
       const dir = join(this.root, 'blobs', algorithm);
       let names: string[] = [];
       try {
-          names = await readdir(dir);
-        } catch (err) {
-          if (errnoCode(err) !== 'ENOENT') throw err;
-        }
-        for (const hex of names) {
-          const st = await stat(join(dir, hex)).catch(() => undefined);
-          if (st?.isFile()) out.push({ digest: `${algorithm}:${hex}`, size: st.size });
-        }
+        names = await readdir(dir);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
       }
-      return out.sort((a, b) => a.digest.localeCompare(b.digest));
-    }
-
-    /** Bytes in committed blobs and in partial ingests. */
-    async usage(): Promise<{ blobs: number; bytes: number; ingestBytes: number }> {
-      const blobs = await this.list();
-      let ingestBytes = 0;
-      const dir = join(this.root, 'ingest');
-      for (const name of await readdir(dir).catch(() => [] as string[])) {
-        const st = await stat(join(dir, name)).catch(() => undefined);
-        if (st?.isFile()) ingestBytes += st.size;
-      }
-      return { blobs: blobs.length, bytes: blobs.reduce((n, b) => n + b.size, 0), ingestBytes };
-    }
-
-    /**
-     * Stores the content `source` yields under `expected`, verified while streaming. A second
-     * caller for the same digest (this process or another) waits for the first and reuses its blob.
-     */
-    async ingest(expected: string, source: BlobSource, opts: IngestOptions = {}): Promise<IngestResult> {
-      parseDigest(expected);
-      const running = this.inflight.get(expected);
-      if (running) return running.then((r) => ({ ...r, written: false }));
-      const p = this.ingestLocked(expected, source, opts).finally(() => this.inflight.delete(expected));
-      this.inflight.set(expected, p);
-      return p;
-    }
-
-    private async ingestLocked(expected: string, source: BlobSource, opts: IngestOptions): Promise<IngestResult> {
-      await this.init();
-      const lockPath = `${this.ingestPath(expected)}.lock`;
-      let wait = 20;
-      for (;;) {
-        if (await this.has(expected)) return { ...(await this.info(expected)), written: false };
-        const release = await tryLock(lockPath);
-        if (release) {
-          try {
-            if (await this.has(expected)) return { ...(await this.info(expected)), written: false };
-            return await this.write(expected, source, opts);
-          } finally {
-            await release();
-          }
-        }
-        await new Promise((r) => setTimeout(r, wait));
-        wait = Math.min(wait * 2, 250);
+      for (const hex of names) {
+        const st = await stat(join(dir, hex)).catch(() => undefined);
+        if (st?.isFile()) out.push({ digest: `${algorithm}:${hex}`, size: st.size });
       }
     }
+    return out.sort((a, b) => a.digest.localeCompare(b.digest));
+  }
 
-    private async write(expected: string, source: BlobSource, opts: IngestOptions): Promise<IngestResult> {
-      const { algorithm } = parseDigest(expected);
-      const partial = this.ingestPath(expected);
-      // Not O_APPEND: positional writes must land where we say after a resume truncation.
-      const fh = await open(partial, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
-      let keepPartial = true;
-      try {
-        let offset = (await fh.stat()).size;
-        if (opts.size !== undefined && offset > opts.size) offset = 0;
-        const { offset: start, stream } = await source(offset);
-        if (start !== offset) offset = start;
-        if (start > (await fh.stat()).size) {
-          throw new ImageError('store_io', `failed to resume blob ${expected}: source started at ${start}, beyond partial`);
+  /** Bytes in committed blobs and in partial ingests. */
+  async usage(): Promise<{ blobs: number; bytes: number; ingestBytes: number }> {
+    const blobs = await this.list();
+    let ingestBytes = 0;
+    const dir = join(this.root, 'ingest');
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const st = await stat(join(dir, name)).catch(() => undefined);
+      if (st?.isFile()) ingestBytes += st.size;
+    }
+    return { blobs: blobs.length, bytes: blobs.reduce((n, b) => n + b.size, 0), ingestBytes };
+  }
+
+  /**
+   * Stores the content `source` yields under `expected`, verified while streaming. A second
+   * caller for the same digest (this process or another) waits for the first and reuses its blob.
+   */
+  async ingest(expected: string, source: BlobSource, opts: IngestOptions = {}): Promise<IngestResult> {
+    parseDigest(expected);
+    const running = this.inflight.get(expected);
+    if (running) return running.then((r) => ({ ...r, written: false }));
+    const p = this.ingestLocked(expected, source, opts).finally(() => this.inflight.delete(expected));
+    this.inflight.set(expected, p);
+    return p;
+  }
+
+  private async ingestLocked(expected: string, source: BlobSource, opts: IngestOptions): Promise<IngestResult> {
+    await this.init();
+    const lockPath = `${this.ingestPath(expected)}.lock`;
+    let wait = 20;
+    for (;;) {
+      if (await this.has(expected)) return { ...(await this.info(expected)), written: false };
+      const release = await tryLock(lockPath);
+      if (release) {
+        try {
+          if (await this.has(expected)) return { ...(await this.info(expected)), written: false };
+          return await this.write(expected, source, opts);
+        } finally {
+          await release();
         }
-        await fh.truncate(offset);
-        const digester = new Digester(algorithm);
-        if (offset > 0) await hashPrefix(fh, offset, digester);
-        if (offset > 0) this.log.debug('resuming blob ingest', { digest: expected, offset });
-        opts.onProgress?.(offset, opts.size);
-        let pos = offset;
-        // Network chunks are ~16-64 KiB; writing each costs a thread-pool round trip, so they are
-        // written in batches of WRITE_BATCH bytes (bench/images: the pull's main cost otherwise).
-        let pending: Uint8Array[] = [];
-        let pendingBytes = 0;
-        const flush = async () => {
-          if (pendingBytes === 0) return;
-          const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-          await writeAll(fh, buf, pos - pendingBytes);
-          pending = [];
-          pendingBytes = 0;
-        };
+      }
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, 250);
+    }
+  }
+
+  private async write(expected: string, source: BlobSource, opts: IngestOptions): Promise<IngestResult> {
+    const { algorithm } = parseDigest(expected);
+    const partial = this.ingestPath(expected);
+    // Not O_APPEND: positional writes must land where we say after a resume truncation.
+    const fh = await open(partial, fsConstants.O_RDWR | fsConstants.O_CREAT, 0o644);
+    let keepPartial = true;
+    try {
+      let offset = (await fh.stat()).size;
+      if (opts.size !== undefined && offset > opts.size) offset = 0;
+      const { offset: start, stream } = await source(offset);
+      if (start !== offset) offset = start;
+      if (start > (await fh.stat()).size) {
+        throw new ImageError('store_io', `failed to resume blob ${expected}: source started at ${start}, beyond partial`);
+      }
+      await fh.truncate(offset);
+      const digester = new Digester(algorithm);
+      if (offset > 0) await hashPrefix(fh, offset, digester);
+      if (offset > 0) this.log.debug('resuming blob ingest', { digest: expected, offset });
+      opts.onProgress?.(offset, opts.size);
+      let pos = offset;
+      // Network chunks are ~16-64 KiB; writing each costs a thread-pool round trip, so they are
+      // written in batches of WRITE_BATCH bytes (bench/images: the pull's main cost otherwise).
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = async () => {
+        if (pendingBytes === 0) return;
+        const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        await writeAll(fh, buf, pos - pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+      };
       try {
         for await (const chunk of stream) {
           if (opts.size !== undefined && pos + chunk.byteLength > opts.size) {
