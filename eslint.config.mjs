@@ -23,6 +23,7 @@ export default [
             { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:runtime', 'scope:proto', 'scope:shared'] },
             { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:proto', 'scope:shared'] },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:proto', 'scope:shared'] },
+            { sourceTag: 'scope:node-cli', onlyDependOnLibsWithTags: ['scope:runtime'] },
             { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['*'] },
           ],
         },

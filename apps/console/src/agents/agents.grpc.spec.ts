@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
-import { status, type ServiceError } from '@grpc/grpc-js';
-import type { WatchEvent } from '@berth/proto';
+import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { AgentServiceClient, type WatchEvent } from '@berth/proto';
 import { CertificateAuthority, buildCsr } from '../pki/index.js';
 import { AgentsServer } from './agents.server.js';
 import { InMemoryAssignmentStore, InMemoryFleetEvents, InMemoryJoinTokenStore, InMemoryNodeStore, RecordingRescheduler } from './memory.js';
@@ -108,8 +108,6 @@ test('agents grpc: a malformed registration is INVALID_ARGUMENT and does not spe
 test('agents grpc: calls without a client certificate are UNAUTHENTICATED', withHarness(async (h) => {
   const a = h.agent('a');
   await a.register('good-token');
-  const { credentials } = await import('@grpc/grpc-js');
-  const { AgentServiceClient } = await import('@berth/proto');
   const anon = new AgentServiceClient(h.address, credentials.createSsl(Buffer.from(h.ca.certPem)));
   try {
     await rejectsWith(new Promise((res, rej) => anon.reportStatus({ containers: [], observedRevision: 0, sentAtUnixMs: 0 }, (e, r) => (e ? rej(e) : res(r)))), status.UNAUTHENTICATED, /no client certificate issued by this console/);
