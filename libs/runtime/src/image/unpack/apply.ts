@@ -147,6 +147,8 @@ async function applyEntry(ctx: Ctx, e: TarEntry): Promise<void> {
     await removeExisting(p, false);
     ctx.sys.mknod(p, S_IFCHR | 0o000, 0);
     if (!ctx.opts.ignoreOwnership) await lchown(p, h.uid, h.gid);
+    // The entry's mtime, so diffDirectories gives the same .wh. entry back (not "now").
+    utimesSync(p, h.mtime, h.mtime);
     return;
   }
   const path = join(dir.path, base);
