@@ -11,13 +11,6 @@ import { workloadCommands } from './commands/workloads.js';
 
 export const COMMANDS: readonly Command[] = [...authCommands, ...nodeCommands, ...workloadCommands, ...rolloutCommands, ...streamCommands, ...eventCommands];
 
-const GLOBAL_FLAGS = {
-  server: { type: 'string' },
-  token: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 export function helpText(): string {
   return [
     'usage: berth [--server URL] [--token TOKEN] [-o table|json|yaml] COMMAND ...',

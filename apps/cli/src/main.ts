@@ -47,6 +47,7 @@ const io: Io = {
     if (process.stdin.isTTY) process.stdin.setRawMode(raw);
   },
   isTTY: process.stdin.isTTY === true,
+  terminalSize: () => (process.stdout.isTTY ? { columns: process.stdout.columns, rows: process.stdout.rows } : undefined),
 };
 
 const code = await run(process.argv.slice(2), {

@@ -165,3 +165,21 @@ test('workloads rollout status: progress lines until observed == desired; --time
     assert.equal(ok.stdout, 'Waiting for rollout of workload/web (revision 1): 0 of 2 replicas ready, 1 up-to-date\nworkload/web successfully rolled out (revision 1, 2/2 ready)\n');
   });
 });
+
+test('events: oldest first in a table; eventsSince follows cursors back to the last id seen', async () => {
+  await withHome(async (home) => {
+    const fake = new FakeConsole();
+    await loggedIn(fake, home);
+    fake.events = Array.from({ length: 250 }, (_, i) => ({
+      id: i + 1, type: i % 2 ? 'Warning' : 'Normal', reason: `R${i + 1}`, message: `m${i + 1}`, objectKind: 'workload', objectId: 'w1', createdAt: '2026-01-01T00:00:00Z',
+    })) as typeof fake.events;
+    const r = await runCli(fake, home, ['events', '--limit', '2']);
+    assert.equal(r.stdout, ['AGE   TYPE      REASON   OBJECT        MESSAGE', '60s   Normal    R249     workload/w1   m249', '60s   Warning   R250     workload/w1   m250', ''].join('\n'));
+    const { eventsSince } = await import('./events.js');
+    const { ApiClient } = await import('../client.js');
+    const client = new ApiClient(SERVER, { token: 'tok-1' }, fake.fetch as typeof fetch);
+    const since = await eventsSince(client, {}, 20);
+    assert.deepEqual([since.length, since[0]?.id, since.at(-1)?.id], [230, 21, 250]);
+    assert.deepEqual(await eventsSince(client, {}, 250), []);
+  });
+});

@@ -17,6 +17,8 @@ export interface Io {
   /** Reads a line from the terminal; `secret` turns echo off. Undefined when stdin is not a TTY. */
   prompt?: (question: string, secret: boolean) => Promise<string>;
   isTTY: boolean;
+  /** The terminal's size when stdout is one (exec -t tells the remote pty). */
+  terminalSize?: () => { columns: number; rows: number } | undefined;
 }
 
 export interface GlobalOptions {

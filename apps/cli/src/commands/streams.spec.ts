@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { run } from '../cli.js';
 import { writeConfig } from '../config.js';
@@ -51,11 +52,13 @@ async function withServer(onSocket: (ws: WebSocket, req: IncomingMessage) => voi
   }
 }
 
-async function cli(home: string, argv: string[], env: Record<string, string> = {}) {
+let rawModes = '';
+
+async function cli(home: string, argv: string[], env: Record<string, string> = {}, tty = false, stdin?: Readable) {
   let stdout = '';
   let stderr = '';
   const code = await run(argv, {
-    io: { stdout: (t) => void (stdout += Buffer.from(t).toString()), stderr: (t) => void (stderr += Buffer.from(t).toString()), readStdin: async () => '', isTTY: false },
+    io: { stdout: (t) => void (stdout += Buffer.from(t).toString()), stderr: (t) => void (stderr += Buffer.from(t).toString()), readStdin: async () => '', isTTY: tty, ...(stdin ? { stdin } : {}), ...(tty ? { terminalSize: () => ({ columns: 120, rows: 40 }), setRawMode: (raw: boolean) => void (rawModes += raw ? 'R' : 'r') } : {}) },
     env, homedir: home, fetch, now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });
   return { code, stdout, stderr };
@@ -74,19 +77,34 @@ test('logs: asks for the assignment with tail/follow and prints stdout and stder
       ws.send(JSON.stringify({ type: 'end' }));
     },
     async (_url, home) => {
-      const r = await cli(home, ['logs', '-f', '--tail', '5', ID]);
+      const r = await cli(home, ['logs', '-f', '--tail', '5', '--since', '5m', ID]);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(seenUrl, `/api/v1/assignments/${ID}/logs?follow=true&tail=5`);
+      assert.equal(seenUrl, `/api/v1/assignments/${ID}/logs?follow=true&tail=5&since=5m`);
       assert.equal(r.stdout, 'hello\npartial\n');
       assert.equal(r.stderr, 'oops\n');
     },
   );
 });
 
+let lastUrl = '';
+
 test('exec: sends the command, prints output and exits with the remote exit code; errors from the stream are reported', async () => {
   await withServer(
     (ws, req) => {
+      lastUrl = req.url ?? '';
       const u = new URL(req.url ?? '', 'http://x');
+      if (u.searchParams.getAll('command')[0] === 'cat') {
+        let got = '';
+        ws.on('message', (d) => {
+          const m = JSON.parse(d.toString()) as { type: string; data?: string };
+          if (m.type === 'stdin') got += Buffer.from(m.data!, 'base64').toString();
+          if (m.type === 'stdin-eof') {
+            ws.send(JSON.stringify({ type: 'output', stream: 'stdout', data: Buffer.from(got.toUpperCase()).toString('base64') }));
+            ws.send(JSON.stringify({ type: 'exit', exitCode: 0 }));
+          }
+        });
+        return;
+      }
       if (u.searchParams.getAll('command')[0] === 'fail') {
         ws.send(JSON.stringify({ type: 'error', code: 'not_found', message: 'container is not running' }));
         return;
@@ -100,6 +118,13 @@ test('exec: sends the command, prints output and exits with the remote exit code
       const f = await cli(home, ['exec', ID, '--', 'fail']);
       assert.deepEqual([f.code, f.stderr], [1, `berth: failed to exec in ${ID}: container is not running\n`]);
       assert.equal((await cli(home, ['exec', ID])).code, 2);
+      const cat = await cli(home, ['exec', '-i', ID, '--', 'cat'], {}, false, Readable.from([Buffer.from('hel'), Buffer.from('lo\n')]));
+      assert.deepEqual([cat.code, cat.stdout, cat.stderr], [0, 'HELLO\n', '']);
+      assert.match(lastUrl, /[?&]stdin=true/);
+      rawModes = '';
+      const t = await cli(home, ['exec', '-t', ID, '--', 'sh'], {}, true);
+      assert.deepEqual([t.code, t.stdout, rawModes], [3, 'sh', 'Rr']);
+      assert.match(lastUrl, /[?&]tty=true&stdin=false&columns=120&rows=40$/);
     },
   );
 });

@@ -1,5 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
-import { bool, int } from '../args.js';
+import { bool, int, str } from '../args.js';
 import { ApiError, CliError, UsageError, errorMessage } from '../errors.js';
 import type { Assignment } from '../types.js';
 import { resolveTarget, seg, type Command, type Context } from './context.js';
@@ -7,9 +7,9 @@ import { resolveTarget, seg, type Command, type Context } from './context.js';
 /**
  * Logs and exec travel over WebSockets (DESIGN.md: the console relays the agents' log and
  * exec streams). The CLI's side of the protocol, one JSON object per text message:
- *   logs  GET /api/v1/assignments/{id}/logs?follow=&tail=&timestamps=
+ *   logs  GET /api/v1/assignments/{id}/logs?follow=&tail=&since=&timestamps=
  *         server: {type:"log", stream, time, line, partial} ... {type:"end"} | {type:"error", code, message}
- *   exec  GET /api/v1/assignments/{id}/exec?command=ARG&command=ARG...&tty=&stdin=
+ *   exec  GET /api/v1/assignments/{id}/exec?command=ARG&command=ARG...&tty=&stdin=&columns=&rows=
  *         client: {type:"stdin", data: base64} | {type:"stdin-eof"} | {type:"resize", columns, rows}
  *         server: {type:"output", stream, data: base64} ... {type:"exit", exitCode} | {type:"error", code, message}
  * Authentication is the same bearer token (or session cookie) as REST, in the upgrade request.
@@ -119,9 +119,9 @@ export function parseMessage(data: RawData): ServerMessage {
 
 const logs: Command = {
   path: ['logs'],
-  usage: '[-f] [--tail N] [--timestamps] WORKLOAD|ASSIGNMENT-ID',
+  usage: '[-f] [--tail N] [--since 5m|RFC3339] [--timestamps] WORKLOAD|ASSIGNMENT-ID',
   summary: "print a replica's container logs (every running replica of a workload, prefixed)",
-  flags: { follow: { type: 'boolean', short: 'f' }, tail: { type: 'int', min: 0 }, timestamps: { type: 'boolean' } },
+  flags: { follow: { type: 'boolean', short: 'f' }, tail: { type: 'int', min: 0 }, since: { type: 'string' }, timestamps: { type: 'boolean' } },
   async run(ctx, args) {
     const [ref, extra] = args.positionals;
     if (ref === undefined) throw new UsageError('logs: missing WORKLOAD or ASSIGNMENT-ID');
@@ -135,6 +135,8 @@ const logs: Command = {
         url.searchParams.set('follow', String(bool(args, 'follow')));
         const tail = int(args, 'tail');
         if (tail !== undefined) url.searchParams.set('tail', String(tail));
+        const since = str(args, 'since');
+        if (since !== undefined) url.searchParams.set('since', since);
         if (bool(args, 'timestamps')) url.searchParams.set('timestamps', 'true');
         await stream(url, headers, `stream logs of ${t.label}`, (m) => {
           if (m.type !== 'log') return undefined;
@@ -166,6 +168,11 @@ const exec: Command = {
     const interactive = bool(args, 'stdin');
     url.searchParams.set('tty', String(tty));
     url.searchParams.set('stdin', String(interactive));
+    const size = tty ? ctx.io.terminalSize?.() : undefined;
+    if (size) {
+      url.searchParams.set('columns', String(size.columns));
+      url.searchParams.set('rows', String(size.rows));
+    }
     const stdin = interactive ? ctx.io.stdin : undefined;
     let socket: WebSocket | undefined;
     const onData = (chunk: Buffer | string) => socket?.send(JSON.stringify({ type: 'stdin', data: Buffer.from(chunk).toString('base64') }));
