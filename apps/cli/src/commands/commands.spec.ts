@@ -183,3 +183,31 @@ test('events: oldest first in a table; eventsSince follows cursors back to the l
     assert.deepEqual(await eventsSince(client, {}, 250), []);
   });
 });
+
+test('nodes: ls table, label k=v and k- with If-Match of the revision read, drain; bad label changes are usage errors', async () => {
+  await withHome(async (home) => {
+    const fake = new FakeConsole();
+    await loggedIn(fake, home);
+    fake.nodes.set('n1', {
+      id: 'n-1', name: 'n1', labels: { zone: 'a', old: 'x' }, capacity: { cpu: 4000 }, allocatable: { cpu: 3500 }, usage: null, conditions: [], status: 'Ready', agentVersion: '0.1.0',
+      addresses: ['10.0.0.1'], unschedulable: false, draining: false, revokedAt: null, lastHeartbeatAt: '2026-01-01T00:00:50Z', revision: 5, createdAt: '2026-01-01T00:00:00Z',
+    });
+    const ls = await runCli(fake, home, ['nodes', 'ls']);
+    assert.equal(ls.stdout, ['NAME   STATUS   AGE   HEARTBEAT   VERSION   LABELS', 'n1     Ready    60s   10s ago     0.1.0     zone=a,old=x', ''].join('\n'));
+    const label = await runCli(fake, home, ['nodes', 'label', 'n1', 'zone=b', 'gpu=yes', 'old-']);
+    assert.equal(label.code, 0, label.stderr);
+    assert.equal(label.stdout, 'node/n1 labeled: zone=b,gpu=yes\n');
+    const patch = fake.seen.find((r) => r.method === 'PATCH')!;
+    assert.deepEqual([patch.headers['if-match'], patch.body], ['"5"', { labels: { zone: 'b', gpu: 'yes' } }]);
+    assert.equal((await runCli(fake, home, ['nodes', 'label', 'n1', 'zone'])).code, 2);
+    assert.equal((await runCli(fake, home, ['nodes', 'label', 'n1'])).code, 2);
+    const drain = await runCli(fake, home, ['nodes', 'drain', 'n1']);
+    assert.deepEqual([drain.code, drain.stdout], [0, 'node/n1 draining\n']);
+    assert.equal((await runCli(fake, home, ['nodes', 'ls'])).stdout.split('\n')[1]?.split(/\s{3,}/)[1], 'Ready,Draining');
+    const missing = await runCli(fake, home, ['nodes', 'describe', 'n2']);
+    assert.deepEqual([missing.code, missing.stderr], [1, 'berth: failed to find node "n2": it does not exist\n']);
+    const described = await runCli(fake, home, ['nodes', 'describe', 'n1']);
+    assert.match(described.stdout, /^Name:\s+n1\nStatus:\s+Ready,Draining\nLabels:\n  zone=b\n  gpu=yes\n/);
+    assert.match(described.stdout, /Allocatable:\s+cpu=3500\n/);
+  });
+});

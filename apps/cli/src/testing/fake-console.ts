@@ -1,6 +1,6 @@
 import { run } from '../cli.js';
 import type { Io } from '../commands/context.js';
-import type { Assignment, FleetEvent, Workload } from '../types.js';
+import type { Assignment, FleetEvent, Node, Workload } from '../types.js';
 
 /** A request the fake saw, for assertions on method, path, headers and body. */
 export interface SeenRequest {
@@ -23,6 +23,7 @@ export class FakeConsole {
   readonly workloads = new Map<string, Workload>();
   assignments: Assignment[] = [];
   events: FleetEvent[] = [];
+  readonly nodes = new Map<string, Node>();
   revoked: string[] = [];
   storeRevision = 10;
   adminPassword = 'pw-123456';
@@ -76,6 +77,20 @@ export class FakeConsole {
       const from = after === null ? items : items.filter((e) => e.id < Number(after));
       const page = from.slice(0, limit);
       return { status: 200, body: { items: page, ...(from.length > limit ? { nextCursor: String(page[page.length - 1]!.id) } : {}) } };
+    }
+    if (method === 'GET' && path === '/api/v1/nodes') return { status: 200, body: { items: [...this.nodes.values()] } };
+    const n = /^\/api\/v1\/nodes\/([^/]+)(\/drain)?$/.exec(path);
+    if (n) {
+      const node = this.nodes.get(decodeURIComponent(n[1]!));
+      if (!node) return this.error(404, 'node_not_found', `failed to find node "${n[1]}": it does not exist`);
+      if (method === 'GET') return { status: 200, body: node, headers: { etag: `"${node.revision}"` } };
+      if (method === 'POST' && n[2]) Object.assign(node, { draining: true, unschedulable: true });
+      if (method === 'PATCH') {
+        if (req.headers['if-match'] !== `"${node.revision}"`) return this.error(409, 'revision_conflict', `failed to update node "${node.name}": revision is stale`);
+        node.labels = (req.body as { labels: Record<string, string> }).labels;
+      }
+      node.revision = ++this.storeRevision;
+      return { status: 200, body: node };
     }
     if (method === 'GET' && path === '/api/v1/workloads') return { status: 200, body: { items: [...this.workloads.values()] } };
     if (method === 'POST' && path === '/api/v1/workloads') {
