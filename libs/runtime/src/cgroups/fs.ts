@@ -102,6 +102,16 @@ export function parseNestedKeyed(text: string | undefined): Map<string, Map<stri
  * `onMade` runs right after each mkdir, before the next level is made.
  */
 export async function mkdirTracked(path: string, ops: CgroupFsOps = realCgroupFs, onMade?: (dir: string) => Promise<void>): Promise<string[]> {
+  // Usually only the leaf is missing: one mkdir instead of a stat per path component.
+  try {
+    await ops.mkdir(path);
+    await onMade?.(path);
+    return [path];
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EEXIST') return [];
+    if (code !== 'ENOENT') throw fsError(err, `create cgroup ${path}`, path);
+  }
   const parts = path.split('/').filter(Boolean);
   const made: string[] = [];
   let cur = '';
@@ -117,6 +127,12 @@ export async function mkdirTracked(path: string, ops: CgroupFsOps = realCgroupFs
     }
   }
   return made;
+}
+
+/** Awaits every promise; then throws the first rejection in array order, if any. */
+export async function settleAll(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Child cgroup directories of `dir`, deepest first, then `dir` itself. */

@@ -5,7 +5,7 @@ import type { LinuxResources } from '../spec/types.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 import {
   type CgroupFsOps, realCgroupFs, hasFile, mkdirTracked, parseFlatKeyed, parseValue, pidsRecursive, readCgroupFile, readOptional, rmdirRetry,
-  signalNumber, signalPid, subtreeBottomUp, waitFor, writeCgroupFile,
+  settleAll, signalNumber, signalPid, subtreeBottomUp, waitFor, writeCgroupFile,
 } from './fs.js';
 import { planV1, type V1Write } from './v1-resources.js';
 import { statsV1 } from './stats.js';
@@ -48,14 +48,16 @@ export class V1CgroupManager implements CgroupManager {
     return this.#dirs.get(controller);
   }
 
+  // Hierarchies are independent: they are worked on concurrently (8 on a typical v1 host), and
+  // every one has settled before a failure is thrown (the first, in hierarchy order).
   async create(): Promise<void> {
-    for (const dir of this.#unique()) {
+    await settleAll(this.#unique().map(async (dir) => {
       const made = await mkdirTracked(dir, this.#fs);
       this.#created.set(dir, [...(this.#created.get(dir) ?? []), ...made]);
       if (dir === this.#dir('cpuset')) {
         for (const d of [...made.filter((m) => m !== dir), dir]) await this.#inheritCpuset(d);
       }
-    }
+    }));
   }
 
   // A new v1 cpuset starts with empty cpus/mems and refuses tasks until they are set: copy them
@@ -173,14 +175,8 @@ export class V1CgroupManager implements CgroupManager {
   }
 
   async destroy(): Promise<void> {
-    let first: unknown;
-    for (const dir of this.#unique()) {
-      try {
-        for (const d of await subtreeBottomUp(dir)) await rmdirRetry(d, 1000, this.#fs);
-      } catch (err) {
-        first ??= err;
-        continue;
-      }
+    await settleAll(this.#unique().map(async (dir) => {
+      for (const d of await subtreeBottomUp(dir)) await rmdirRetry(d, 1000, this.#fs);
       // Ancestors this instance made, deepest first; a sibling may still use them.
       for (const d of (this.#created.get(dir) ?? []).filter((m) => m !== dir).reverse()) {
         try {
@@ -191,7 +187,6 @@ export class V1CgroupManager implements CgroupManager {
         }
       }
       this.#created.delete(dir);
-    }
-    if (first !== undefined) throw first;
+    }));
   }
 }
