@@ -1,5 +1,6 @@
 import type { CgroupManager } from '../cgroups/types.js';
 import type { Logger } from '../logger.js';
+import type { ShimSpawner } from '../process/index.js';
 import type { StateStore } from './state-store.js';
 
 /**
@@ -16,6 +17,8 @@ export interface RuntimeContext {
    * hierarchy root, relative from the runtime's own cgroup, default `<own>/berth/<id>`.
    */
   openCgroup(containerId: string, cgroupsPath: string | undefined): CgroupManager;
+  /** How shims are started (default 'auto': posix_spawn where available). */
+  shimSpawner?: ShimSpawner;
   /** mkfifo(3); Node has none. */
   mkfifo(path: string, mode: number): void;
 }

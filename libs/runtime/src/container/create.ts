@@ -151,6 +151,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       stdio: opts.stdio ?? 'inherit',
       exitFile: join(dir, 'exit'),
       detach: opts.detach ?? true,
+      ...(ctx.shimSpawner ? { spawner: ctx.shimSpawner } : {}),
       hooks: {
         createRuntime: async (pid: number) => {
           // prestart is deprecated but still honoured, run like runc: before createRuntime.
@@ -169,10 +170,11 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
         /* already gone */
       }
     });
-    const st = await readProcStat(handle.initPid);
+    const [st, shimSt] = await Promise.all([readProcStat(handle.initPid), readProcStat(handle.shimPid)]);
     record.initPid = handle.initPid;
     record.initStartTime = st?.startTime ?? 0;
     record.shimPid = handle.shimPid;
+    if (shimSt) record.shimStartTime = shimSt.startTime;
     record.phase = 'created';
     await ctx.store.write(record);
     if (opts.pidFile) await writeFile(opts.pidFile, String(handle.initPid));

@@ -29,6 +29,9 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, opts: Del
     }
     await waitGone(rec.initPid, rec.initStartTime, 10_000);
   }
+  // The shim writes the exit record after the init is gone: let it finish before the state
+  // directory is removed (else the removal races with that write and fails with ENOTEMPTY).
+  if (rec.shimStartTime !== undefined) await waitGone(rec.shimPid, rec.shimStartTime, 10_000);
   try {
     await cg.destroy();
   } catch (err) {

@@ -45,6 +45,7 @@ export async function execContainer(ctx: RuntimeContext, id: string, opts: ExecO
     ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
     detach: opts.detach ?? false,
     exitFile,
+    ...(ctx.shimSpawner ? { spawner: ctx.shimSpawner } : {}),
   });
   if (opts.pidFile) {
     const { writeFile } = await import('node:fs/promises');

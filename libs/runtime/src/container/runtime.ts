@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CgroupManager } from '../cgroups/types.js';
 import { noopLogger, type Logger } from '../logger.js';
-import type { ExitRecord, ExecHandle } from '../process/index.js';
+import type { ExitRecord, ExecHandle, ShimSpawner } from '../process/index.js';
 import type { RuntimeContext } from './context.js';
 import { createContainer, type CreateOptions, type CreateResult } from './create.js';
 import { deleteContainer, type DeleteOptions } from './delete.js';
@@ -22,6 +22,11 @@ export interface RuntimeOptions {
   logger?: Logger;
   openCgroup?: (containerId: string, cgroupsPath: string | undefined) => CgroupManager;
   mkfifo?: (path: string, mode: number) => void;
+  /**
+   * How shims are started: 'posix_spawn' (no copy of this process's page tables), Node's
+   * 'child_process', or 'auto' (the default: posix_spawn where koffi and pidfds work).
+   */
+  shimSpawner?: ShimSpawner;
 }
 
 /**
@@ -46,6 +51,7 @@ export class Runtime {
       logger: opts.logger ?? noopLogger,
       openCgroup: opts.openCgroup ?? defaultOpenCgroup,
       mkfifo: opts.mkfifo ?? defaultMkfifo,
+      ...(opts.shimSpawner ? { shimSpawner: opts.shimSpawner } : {}),
     };
   }
 

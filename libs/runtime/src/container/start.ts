@@ -14,18 +14,23 @@ import type { ContainerRecord } from './state-store.js';
  */
 async function releaseInit(rec: ContainerRecord): Promise<void> {
   const fd = openSync(rec.execFifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const buf = Buffer.alloc(1);
+  const readByte = (): boolean => {
+    try {
+      return readSync(fd, buf, 0, 1, null) > 0;
+    } catch (err) {
+      if (errnoCode(err) !== 'EAGAIN') throw err;
+      return false;
+    }
+  };
   try {
-    const buf = Buffer.alloc(1);
     let delay = 1;
     for (;;) {
-      let n = 0;
-      try {
-        n = readSync(fd, buf, 0, 1, null);
-      } catch (err) {
-        if (errnoCode(err) !== 'EAGAIN') throw err;
-      }
-      if (n > 0) return;
+      if (readByte()) return;
+      // A short program can write its byte, exec and exit between the read and this check:
+      // only a dead init with nothing in the FIFO failed to start.
       if (!(await isAlive(rec.initPid, rec.initStartTime))) {
+        if (readByte()) return;
         throw new ContainerError('invalid_state', `failed to start container ${rec.id}: init process ${rec.initPid} exited before start`, {
           containerId: rec.id,
           pid: rec.initPid,

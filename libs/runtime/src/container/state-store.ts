@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import type { Spec } from '../spec/types.js';
@@ -19,6 +19,8 @@ export interface ContainerRecord {
   /** Field 22 of /proc/<pid>/stat at create time: tells a recycled pid apart. */
   initStartTime: number;
   shimPid: number;
+  /** Field 22 of the shim's /proc/<pid>/stat (absent in records written before it existed). */
+  shimStartTime?: number;
   createdAt: string;
   /** The spec's linux.cgroupsPath as given (null: Berth's default); re-resolved on open. */
   cgroupsPath: string | null;
@@ -58,16 +60,15 @@ export class StateStore {
     return dir;
   }
 
+  /**
+   * Replaces state.json atomically (write a temporary file, rename it over). No fsync: the state
+   * describes processes that do not survive a reboot, and readers never see a partial file
+   * (docs/design/runtime-performance.md).
+   */
   async write(rec: ContainerRecord): Promise<void> {
     const dir = this.dir(rec.id);
     const tmp = join(dir, `.state.json.${process.pid}`);
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(rec));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeFile(tmp, JSON.stringify(rec), { mode: 0o600 });
     await rename(tmp, join(dir, 'state.json'));
   }
 

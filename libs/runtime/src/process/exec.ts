@@ -45,10 +45,11 @@ export async function execInContainer(opts: ExecOptions): Promise<ExecHandle> {
     stdio: opts.stdio ?? 'inherit',
     detach: opts.detach,
     containerId: opts.containerId,
+    ...(opts.spawner ? { spawner: opts.spawner } : {}),
   });
   return {
     pid: started.pid,
-    shimPid: started.child.pid ?? 0,
+    shimPid: started.proc.pid,
     wait: () => waitForExit(started, opts.exitFile, opts.containerId),
   };
 }

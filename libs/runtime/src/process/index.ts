@@ -2,6 +2,7 @@ export type {
   ExecHandle, ExecOptions, ExitRecord, InitHandle, LaunchInitOptions, NamespaceRequest, ShimHook, StdioConfig,
 } from './types.js';
 export { launchInit } from './launch.js';
+export type { ShimSpawner } from './shim-client.js';
 export { execInContainer, namespaceJoins } from './exec.js';
 export { readExitRecord, parseExitRecord } from './exit-record.js';
 export { signalProcess, signalNumber } from './signal.js';

@@ -19,12 +19,13 @@ export async function launchInit(opts: LaunchInitOptions): Promise<InitHandle> {
     stdio: opts.stdio,
     detach: opts.detach,
     containerId: opts.containerId,
+    ...(opts.spawner ? { spawner: opts.spawner } : {}),
     ...(opts.stateJson !== undefined ? { stateJson: opts.stateJson } : {}),
     ...(hooks ? { beforeGo: (pid: number) => hooks.createRuntime(pid) } : {}),
   });
   return {
     initPid: started.pid,
-    shimPid: started.child.pid ?? 0,
+    shimPid: started.proc.pid,
     wait: () => waitForExit(started, opts.exitFile, opts.containerId),
   };
 }

@@ -4,9 +4,11 @@
  * "error <text>" line becomes a BerthError; closing the channel early makes the shim kill the
  * process and exit.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, type StdioOptions } from 'node:child_process';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BerthError, causeText, type ErrorCategory } from '../errors.js';
+import { closeFd, nativeSpawnAvailable, socketPair, spawnProcess, type Exit } from '../sys/spawn.js';
 import { readExitRecord } from './exit-record.js';
 import { goRecord } from './protocol.js';
 import type { ExitRecord, StdioConfig } from './types.js';
@@ -63,11 +65,26 @@ function categoryOf(text: string): ErrorCategory {
   return 'internal';
 }
 
-export interface StartedShim {
-  child: ChildProcess;
-  pid: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+/** A running shim: its pid, its exit, and whether it keeps the event loop alive. */
+export interface ShimProcess {
+  readonly pid: number;
+  readonly exited: Promise<Exit>;
+  ref(): void;
+  unref(): void;
 }
+
+export interface StartedShim {
+  proc: ShimProcess;
+  pid: number;
+  exited: Promise<Exit>;
+}
+
+/**
+ * How the shim is started: 'posix_spawn' (glibc, through koffi: no copy of Node's page tables),
+ * 'child_process' (Node's fork + exec), or 'auto' (posix_spawn when this host has it and
+ * pidfds, else child_process).
+ */
+export type ShimSpawner = 'auto' | 'posix_spawn' | 'child_process';
 
 export interface StartShimOptions {
   shimPath: string;
@@ -80,29 +97,66 @@ export interface StartShimOptions {
   beforeGo?: (pid: number) => Promise<void>;
   /** State JSON for shim-run hooks, sent with "G". */
   stateJson?: string | ((pid: number) => string);
+  /** Default 'auto'. */
+  spawner?: ShimSpawner;
 }
 
-/** Spawns the shim and runs the start handshake; resolves once the process reported ready. */
-export async function startShim(o: StartShimOptions): Promise<StartedShim> {
-  const what = o.role === 'init' ? `create container ${o.containerId}` : `exec in container ${o.containerId}`;
+interface Spawned {
+  proc: ShimProcess;
+  /** Our end of the control channel (the shim's fd 3). */
+  sock: Duplex;
+  /** Rejects when the shim could not be started after all (child_process reports that late). */
+  spawnFailed: Promise<never>;
+}
+
+function spawnError(o: StartShimOptions, what: string, err: unknown): BerthError {
+  return new BerthError('shim_spawn_failed', 'unavailable', `failed to ${what}: cannot run ${o.shimPath}: ${causeText(err)}`, {
+    cause: err, path: o.shimPath, containerId: o.containerId,
+  });
+}
+
+function spawnNative(o: StartShimOptions, what: string): Spawned {
+  const [ours, theirs] = socketPair();
+  let proc: ShimProcess;
+  try {
+    proc = spawnProcess({
+      path: o.shimPath, args: [o.shimPath, o.role], stdio: o.stdio === 'inherit' ? 'inherit' : 'ignore', fd3: theirs, setsid: o.detach,
+    });
+  } catch (err) {
+    closeFd(ours);
+    throw spawnError(o, what, err);
+  } finally {
+    closeFd(theirs);
+  }
+  const sock = new Socket({ fd: ours, readable: true, writable: true });
+  return { proc, sock, spawnFailed: new Promise<never>(() => {}) };
+}
+
+function spawnChild(o: StartShimOptions, what: string): Spawned {
   const stdio: StdioOptions = o.stdio === 'inherit' ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'ignore', 'pipe'];
   const child = spawn(o.shimPath, [o.role], { stdio, detached: o.detach });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+  const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', () => resolve({ code: null, signal: null }));
   });
-  const spawnFailed = new Promise<never>((_, reject) => {
-    child.once('error', (err) =>
-      reject(new BerthError('shim_spawn_failed', 'unavailable', `failed to ${what}: cannot run ${o.shimPath}: ${causeText(err)}`, {
-        cause: err, path: o.shimPath, containerId: o.containerId,
-      })));
-  });
+  const spawnFailed = new Promise<never>((_, reject) => child.once('error', (err) => reject(spawnError(o, what, err))));
   spawnFailed.catch(() => {});
   const sock = child.stdio[3] as Duplex | null | undefined;
   if (!sock) {
     child.kill('SIGKILL');
     throw new BerthError('shim_spawn_failed', 'internal', `failed to ${what}: no control channel to the shim`, { containerId: o.containerId });
   }
+  const proc: ShimProcess = { pid: child.pid ?? 0, exited, ref: () => child.ref(), unref: () => child.unref() };
+  return { proc, sock, spawnFailed };
+}
+
+/** Spawns the shim and runs the start handshake; resolves once the process reported ready. */
+export async function startShim(o: StartShimOptions): Promise<StartedShim> {
+  const what = o.role === 'init' ? `create container ${o.containerId}` : `exec in container ${o.containerId}`;
+  const spawner = o.spawner ?? 'auto';
+  const native = spawner === 'posix_spawn' || (spawner === 'auto' && nativeSpawnAvailable());
+  const { proc, sock, spawnFailed } = native ? spawnNative(o, what) : spawnChild(o, what);
+  const exited = proc.exited;
   const reader = new LineReader(sock);
   const expect = async (word: string): Promise<string> => {
     const line = await Promise.race([reader.next(), spawnFailed]);
@@ -142,17 +196,17 @@ export async function startShim(o: StartShimOptions): Promise<StartedShim> {
     throw err;
   }
   sock.destroy();
-  if (o.detach) child.unref();
-  return { child, pid, exited };
+  if (o.detach) proc.unref();
+  return { proc, pid, exited };
 }
 
 /** Waits for a started shim to exit and returns the exit record it wrote. */
 export async function waitForExit(s: StartedShim, exitFile: string, containerId: string): Promise<ExitRecord> {
-  s.child.ref();
+  s.proc.ref();
   try {
     await s.exited;
   } finally {
-    s.child.unref();
+    s.proc.unref();
   }
   const rec = await readExitRecord(exitFile);
   if (!rec) {

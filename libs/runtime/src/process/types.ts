@@ -1,3 +1,4 @@
+import type { ShimSpawner } from './shim-client.js';
 import type { RootfsPlan } from '../rootfs/types.js';
 import type { Hook, IDMapping, NamespaceType, Process, Spec } from '../spec/types.js';
 
@@ -62,6 +63,8 @@ export interface LaunchInitOptions {
   exitFile: string;
   /** true: the shim runs in its own session and outlives the caller. */
   detach: boolean;
+  /** How the shim is started (default 'auto': posix_spawn where available). */
+  spawner?: ShimSpawner;
 }
 
 /** How a container process ended, as the supervisor recorded it. */
@@ -103,6 +106,8 @@ export interface ExecOptions {
   /** The exec's supervisor writes the exit record here. */
   exitFile: string;
   detach: boolean;
+  /** How the shim is started (default 'auto': posix_spawn where available). */
+  spawner?: ShimSpawner;
 }
 
 export interface ExecHandle {

@@ -17,7 +17,8 @@ interface Libc {
 // koffi is required on first use, not at import: commands that make no syscall through it (most
 // of berth-runtime's) do not pay for loading the addon.
 let koffiModule: typeof KoffiModule | undefined;
-function k(): typeof KoffiModule {
+/** koffi itself, loaded on first use; for the sys/ modules that bind more of libc (spawn.ts). */
+export function k(): typeof KoffiModule {
   koffiModule ??= createRequire(import.meta.url)('koffi') as typeof KoffiModule;
   return koffiModule;
 }
