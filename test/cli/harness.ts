@@ -43,7 +43,11 @@ export function runBerth(root: string, args: string[], env: Record<string, strin
 
 export interface RunningConsole {
   url: string;
+  /** host:port of the agents' gRPC listener. */
+  grpcAddress: string;
   dir: string;
+  /** The console's --data-dir (the CA certificate is pki/ca.crt in it). */
+  dataDir: string;
   /** Stops the console (SIGTERM, then SIGKILL after 10 s) and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -64,6 +68,7 @@ export async function startConsole(root: string, adminPassword: string, timeoutM
     await rm(dir, { recursive: true, force: true });
   };
   try {
+    let grpcAddress = '';
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       let err = '';
@@ -72,6 +77,7 @@ export async function startConsole(root: string, adminPassword: string, timeoutM
       child.stdout!.setEncoding('utf8').on('data', (d: string) => {
         out += d;
         for (const line of out.split('\n')) {
+          if (line.includes('agent gRPC listener started')) grpcAddress = (JSON.parse(line) as { address?: string }).address ?? '';
           if (!line.includes('berth-console listening')) continue;
           const u = (JSON.parse(line) as { url?: string }).url;
           if (u) {
@@ -85,7 +91,7 @@ export async function startConsole(root: string, adminPassword: string, timeoutM
         reject(new Error(`berth-console exited with ${code} before listening; stderr: ${err.slice(-2000)}`));
       });
     });
-    return { url, dir, stop };
+    return { url, grpcAddress, dir, dataDir: join(dir, 'data'), stop };
   } catch (e) {
     await stop();
     throw e;
