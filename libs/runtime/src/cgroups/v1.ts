@@ -5,7 +5,7 @@ import type { LinuxResources } from '../spec/types.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 import {
   type CgroupFsOps, realCgroupFs, hasFile, mkdirTracked, parseFlatKeyed, parseValue, pidsRecursive, readCgroupFile, readOptional, rmdirRetry,
-  settleAll, signalNumber, signalPid, subtreeBottomUp, waitFor, writeCgroupFile,
+  readCgroupFileSync, settleAll, signalNumber, signalPid, subtreeBottomUp, waitFor, writeCgroupFile, writeCgroupFileSync,
 } from './fs.js';
 import { planV1, type V1Write } from './v1-resources.js';
 import { statsV1 } from './stats.js';
@@ -55,18 +55,19 @@ export class V1CgroupManager implements CgroupManager {
       const made = await mkdirTracked(dir, this.#fs);
       this.#created.set(dir, [...(this.#created.get(dir) ?? []), ...made]);
       if (dir === this.#dir('cpuset')) {
-        for (const d of [...made.filter((m) => m !== dir), dir]) await this.#inheritCpuset(d);
+        for (const d of [...made.filter((m) => m !== dir), dir]) this.#inheritCpuset(d);
       }
     }));
   }
 
   // A new v1 cpuset starts with empty cpus/mems and refuses tasks until they are set: copy them
   // from the parent (what cgroup.clone_children would do).
-  async #inheritCpuset(dir: string): Promise<void> {
+  // Synchronous: cpuset files never block.
+  #inheritCpuset(dir: string): void {
     for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-      if (((await readOptional(dir, file)) ?? '').trim() !== '') continue;
-      const parent = (await readCgroupFile(dirname(dir), file)).trim();
-      if (parent !== '') await writeCgroupFile(dir, file, parent);
+      if (hasFile(dir, file) && readCgroupFileSync(dir, file).trim() !== '') continue;
+      const parent = readCgroupFileSync(dirname(dir), file).trim();
+      if (parent !== '') writeCgroupFileSync(dir, file, parent);
     }
   }
 
@@ -113,7 +114,10 @@ export class V1CgroupManager implements CgroupManager {
         file = bfq;
       }
     }
-    await writeCgroupFile(dir, file, w.value);
+    // Only memory limits can block (a lower limit reclaims synchronously); every other v1
+    // interface file is written without a thread-pool round trip (~11 device rules per create).
+    if (w.controller === 'memory') await writeCgroupFile(dir, file, w.value);
+    else writeCgroupFileSync(dir, file, w.value);
   }
 
   async freeze(): Promise<void> {
