@@ -105,7 +105,8 @@ static void write_exit_file(const char *path, int status, int oom) {
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return;
-  int ok = write_all(fd, body, (size_t)n) == 0 && fsync(fd) == 0;
+  /* no fsync: the record describes a process that cannot outlive a reboot (like state.json) */
+  int ok = write_all(fd, body, (size_t)n) == 0;
   close(fd);
   if (ok) rename(tmp, path);
 }

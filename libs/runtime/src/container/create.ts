@@ -10,7 +10,7 @@ import type { CgroupManager } from '../cgroups/types.js';
 import type { RuntimeContext } from './context.js';
 import { ContainerError, checkContainerId } from './errors.js';
 import { runHooks } from './hooks.js';
-import { readProcStat } from './proc.js';
+import { readProcStat, type ProcStat } from './proc.js';
 import { expandCgroupMounts } from './cgroup-mounts.js';
 import { effectiveResources } from './devices.js';
 import type { ContainerRecord } from './state-store.js';
@@ -134,6 +134,9 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     });
 
     const hooks = spec.hooks ?? {};
+    // The init's start time is read while it waits for "go": reading /proc/<pid>/stat later
+    // contends with its execve for the mm lock (several ms).
+    let initStat: Promise<ProcStat | undefined> | undefined;
     const handle = await launchInit({
       shimPath: ctx.shimPath,
       containerId: id,
@@ -154,6 +157,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       ...(ctx.shimSpawner ? { spawner: ctx.shimSpawner } : {}),
       hooks: {
         createRuntime: async (pid: number) => {
+          initStat = readProcStat(pid);
           // prestart is deprecated but still honoured, run like runc: before createRuntime.
           await runHooks(hooks.prestart, stateOf(pid), 'prestart');
           await runHooks(hooks.createRuntime, stateOf(pid), 'createRuntime');
@@ -170,7 +174,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
         /* already gone */
       }
     });
-    const [st, shimSt] = await Promise.all([readProcStat(handle.initPid), readProcStat(handle.shimPid)]);
+    const [st, shimSt] = await Promise.all([initStat ?? readProcStat(handle.initPid), readProcStat(handle.shimPid)]);
     record.initPid = handle.initPid;
     record.initStartTime = st?.startTime ?? 0;
     record.shimPid = handle.shimPid;
