@@ -211,3 +211,38 @@ test('nodes: ls table, label k=v and k- with If-Match of the revision read, drai
     assert.match(described.stdout, /Allocatable:\s+cpu=3500\n/);
   });
 });
+
+test('login --token stores a given token after checking it; --help per command exits 0', async () => {
+  await withHome(async (home) => {
+    const fake = new FakeConsole();
+    const bad = await runCli(fake, home, ['login', '--server', SERVER, '--token', 'nope']);
+    assert.deepEqual([bad.code, bad.stderr], [1, 'berth: failed to authenticate request: no credentials\n']);
+    const ok = await runCli(fake, home, ['login', '--server', `${SERVER}/`, '--token', 'tok-1']);
+    assert.deepEqual([ok.code, ok.stdout], [0, `Logged in to ${SERVER} as admin (admin) with the given token\n`]);
+    assert.deepEqual(JSON.parse(await readFile(join(home, '.config', 'berth', 'config.json'), 'utf8')), { server: SERVER, token: 'tok-1', username: 'admin' });
+    const help = await runCli(fake, home, ['workloads', 'scale', '--help']);
+    assert.deepEqual([help.code, help.stdout], [0, 'usage: berth workloads scale NAME --replicas N [--revision R]\nset the replica count\n']);
+    assert.equal((await runCli(fake, home, [])).code, 2);
+    assert.match((await runCli(fake, home, ['--help'])).stdout, /berth workloads rollout status NAME/);
+  });
+});
+
+test('events --watch: prints the latest, then only newer events as they appear, one line each', async () => {
+  await withHome(async (home) => {
+    const fake = new FakeConsole();
+    await loggedIn(fake, home);
+    const ev = (id: number) => ({ id, type: 'Normal' as const, reason: 'Scheduled', message: `e${id}`, objectKind: 'workload', objectId: 'w1', createdAt: '2026-01-01T00:00:00.000Z' });
+    fake.events = [ev(1), ev(2)];
+    let sleeps = 0;
+    const r = await runCli(fake, home, ['events', '--watch'], {
+      onSleep: () => {
+        sleeps++;
+        if (sleeps === 1) fake.events.push(ev(3), ev(4));
+        if (sleeps === 3) throw new Error('stop watching');
+      },
+    });
+    assert.equal(r.stderr, 'berth: internal error: stop watching\n');
+    assert.equal(r.stdout, [1, 2, 3, 4].map((i) => `2026-01-01T00:00:00.000Z  Normal   workload/w1  Scheduled: e${i}\n`).join(''));
+    assert.deepEqual(fake.seen.filter((s) => s.path === '/api/v1/events').length, 3);
+  });
+});

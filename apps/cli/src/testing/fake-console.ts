@@ -57,6 +57,7 @@ export class FakeConsole {
     }
     if (!this.authed(req)) return this.error(401, 'unauthenticated', 'failed to authenticate request: no credentials');
     if (method === 'POST' && path === '/api/v1/auth/logout') return { status: 204 };
+    if (method === 'GET' && path === '/api/v1/auth/me') return { status: 200, body: { username: 'admin', role: this.role, via: 'token' } };
     if (method === 'POST' && path === '/api/v1/tokens') {
       if (this.role !== 'admin') return this.error(403, 'permission_denied', `failed to authorize POST /api/v1/tokens: role ${this.role} is not admin`);
       return { status: 201, body: { id: 'tid-1', name: (req.body as { name: string }).name, token: 'tok-1' } };
@@ -133,7 +134,12 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process against `fake` with HOME at `home`; `clock` drives now/sleep. */
-export async function runCli(fake: FakeConsole, home: string, argv: string[], opts: { stdin?: string; env?: Record<string, string>; clock?: { t: number } } = {}): Promise<CliRun> {
+export async function runCli(
+  fake: FakeConsole,
+  home: string,
+  argv: string[],
+  opts: { stdin?: string; env?: Record<string, string>; clock?: { t: number }; onSleep?: (ms: number) => void } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const clock = opts.clock ?? { t: Date.parse('2026-01-01T00:01:00Z') };
@@ -150,6 +156,7 @@ export async function runCli(fake: FakeConsole, home: string, argv: string[], op
     fetch: fake.fetch as typeof fetch,
     now: () => clock.t,
     sleep: async (ms) => {
+      opts.onSleep?.(ms);
       clock.t += ms;
     },
   });
