@@ -58,5 +58,6 @@ const code = await run(process.argv.slice(2), {
   now: () => Date.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 });
-// Let stdout drain before exiting; `events --watch` and `logs -f` never get here.
-process.exitCode = code;
+// Exit now: a paused stdin (exec -i whose command ended first) must not keep the process alive.
+// stdout/stderr writes to files, pipes and terminals are synchronous on Linux, so nothing is lost.
+process.exit(code);

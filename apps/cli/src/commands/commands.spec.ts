@@ -173,8 +173,11 @@ test('events: oldest first in a table; eventsSince follows cursors back to the l
     fake.events = Array.from({ length: 250 }, (_, i) => ({
       id: i + 1, type: i % 2 ? 'Warning' : 'Normal', reason: `R${i + 1}`, message: `m${i + 1}`, objectKind: 'workload', objectId: 'w1', createdAt: '2026-01-01T00:00:00Z',
     })) as typeof fake.events;
+    await writeFile(join(home, 'w.yaml'), 'name: web\nspec: {image: "busybox:latest"}\n');
+    await runCli(fake, home, ['workloads', 'apply', '-f', join(home, 'w.yaml')]);
+    fake.events.at(-1)!.objectId = 'id-web';
     const r = await runCli(fake, home, ['events', '--limit', '2']);
-    assert.equal(r.stdout, ['AGE   TYPE      REASON   OBJECT        MESSAGE', '60s   Normal    R249     workload/w1   m249', '60s   Warning   R250     workload/w1   m250', ''].join('\n'));
+    assert.equal(r.stdout, ['AGE   TYPE      REASON   OBJECT         MESSAGE', '60s   Normal    R249     workload/w1    m249', '60s   Warning   R250     workload/web   m250', ''].join('\n'));
     const { eventsSince } = await import('./events.js');
     const { ApiClient } = await import('../client.js');
     const client = new ApiClient(SERVER, { token: 'tok-1' }, fake.fetch as typeof fetch);

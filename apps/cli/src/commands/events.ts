@@ -27,6 +27,16 @@ export async function eventsSince(client: ApiClient, filter: Filter, after: numb
   return out.reverse();
 }
 
+/** `workload/<id>` -> the workload's name (and the same for nodes), for the table; ids of deleted objects stay ids. */
+async function objectNames(client: ApiClient, events: readonly FleetEvent[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const [kind, path] of [['workload', '/api/v1/workloads'], ['node', '/api/v1/nodes']] as const) {
+    if (!events.some((e) => e.objectKind === kind)) continue;
+    for (const o of await client.listAll<{ id: string; name: string }>(path)) names.set(`${kind}/${o.id}`, o.name);
+  }
+  return names;
+}
+
 function eventLine(e: FleetEvent): string {
   return `${e.createdAt}  ${e.type.padEnd(7)}  ${e.objectKind}/${e.objectId}  ${e.reason}: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`;
 }
@@ -59,13 +69,14 @@ const events: Command = {
     const items = [...first.items].reverse();
     if (!bool(args, 'watch')) {
       const now = ctx.now();
+      const names = ctx.globals.format === 'table' ? await objectNames(client, items) : new Map<string, string>();
       ctx.io.stdout(
         formatOutput(ctx.globals.format, { items }, () =>
           items.length === 0
             ? 'No events\n'
             : renderTable(
                 ['AGE', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
-                items.map((e) => [formatAge(e.createdAt, now), e.type, e.reason, `${e.objectKind}/${e.objectId}`, e.message]),
+                items.map((e) => [formatAge(e.createdAt, now), e.type, e.reason, `${e.objectKind}/${names.get(`${e.objectKind}/${e.objectId}`) ?? e.objectId}`, e.message]),
               ),
         ),
       );
