@@ -81,6 +81,16 @@ test('WorkloadsService.update: an identical spec does not write a new revision; 
   assert.deepEqual(published.map((e) => [e.kind, e.revision]), [['workload', w.revision], ['workload', same.revision]]);
 });
 
+test('WorkloadsService.update: the same spec with its keys in another order (as the database returns it) is still the same', async () => {
+  const { svc, store } = setup();
+  const w = await svc.create({ name: 'web', labels: {}, replicas: 1, spec: spec('a:1') }, 'alice');
+  const reordered = Object.fromEntries(Object.entries(spec('a:1')).reverse()) as ReturnType<typeof spec>;
+  assert.notEqual(JSON.stringify(reordered), JSON.stringify(spec('a:1')));
+  const same = await svc.update('web', w.revision, { spec: reordered }, 'alice');
+  assert.equal(same.currentRevision, 1);
+  assert.equal(store.revs.length, 1);
+});
+
 test('WorkloadsService.rollback: copies an old spec forward as a new revision; unknown revision is named', async () => {
   const { svc } = setup();
   const w = await svc.create({ name: 'web', labels: {}, replicas: 1, spec: spec('a:1') }, 'u');

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import { notFound, revisionConflict } from '../common/errors.js';
 import { matchesLabels, type LabelRequirement } from '../common/labels.js';
@@ -6,6 +7,11 @@ import { FleetEvents, type FleetEvent } from '../fleet/fleet-events.js';
 import { WorkloadsRepository } from './workloads.repository.js';
 import { revisionNotFound } from './workloads.errors.js';
 import type { NewWorkload, Workload, WorkloadChange, WorkloadRevision } from './workloads.types.js';
+
+/** Equal specs whatever their key order (the database returns JSON keys in its own order). */
+function sameSpec(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
+}
 
 export type WorkloadsStore = Pick<
   WorkloadsRepository,
@@ -47,7 +53,7 @@ export class WorkloadsService {
     if (cur.revision !== revision) throw revisionConflict('workload', name, revision, cur.revision);
     const next: WorkloadChange = { ...change };
     // An identical spec is not a new revision.
-    if (next.spec !== undefined && JSON.stringify(next.spec) === JSON.stringify(cur.spec)) delete next.spec;
+    if (next.spec !== undefined && sameSpec(next.spec, cur.spec)) delete next.spec;
     const updated = await this.repo.update(name, revision, next, by);
     if (!updated) throw revisionConflict('workload', name, revision, (await this.get(name)).revision);
     await this.changed(updated);
@@ -67,7 +73,7 @@ export class WorkloadsService {
     if (!target) throw revisionNotFound(name, to);
     const expected = revision ?? cur.revision;
     if (cur.revision !== expected) throw revisionConflict('workload', name, expected, cur.revision);
-    if (JSON.stringify(target.spec) === JSON.stringify(cur.spec)) return cur;
+    if (sameSpec(target.spec, cur.spec)) return cur;
     const updated = await this.repo.update(name, expected, { spec: target.spec }, by);
     if (!updated) throw revisionConflict('workload', name, expected, (await this.get(name)).revision);
     await this.changed(updated);
