@@ -47,10 +47,11 @@ wait_http "http://$AGENT_LISTEN/healthz" || { echo "berth-agent did not become h
 cat <<EOT
 
 Berth is running on this host.
-  Console:          http://$CONSOLE_LISTEN/   (API docs: http://$CONSOLE_LISTEN/api/docs)
+  Console API:      http://$CONSOLE_LISTEN/api/docs   (OpenAPI: http://$CONSOLE_LISTEN/api/openapi.json)
                     first-start admin password: grep -i password $logs/console.log
   Agent metrics:    http://$AGENT_LISTEN/metrics
-  Runtime CLI:      $repo/bin/berth-runtime --help
+  CLI:              $repo/bin/berth login --server http://$CONSOLE_LISTEN --username admin
+  Runtime CLIs:     $repo/bin/berth-runtime --help    $repo/bin/berth-node --help
   Logs:             $logs/   PIDs: $run/
   Stop:             kill \$(cat $run/*.pid)
 EOT
