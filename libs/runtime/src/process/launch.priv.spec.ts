@@ -179,3 +179,18 @@ test('sysctls are written in the container and oom_score_adj is applied', { skip
     assert.deepEqual(stdout.trim().split('\n'), ['1', '421']);
     assert.equal((await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() === '1' ? 'host-on' : 'host-off', 'host-off');
   }));
+
+test('the shim starts the same through posix_spawn and child_process: stdio to logs, control channel, exit code, shim reaped', { skip }, () =>
+  withRootfs(async (fx) => {
+    for (const spawner of ['posix_spawn', 'child_process'] as const) {
+      const log = join(fx.dir, `${spawner}.log`);
+      const o = { ...options(fx, baseProcess(['sh', '-c', 'echo out-$0; echo err >&2; exit 3', spawner])), spawner, stdio: { stdout: log, stderr: log } };
+      const h = await launchInit(o);
+      const rec = await h.wait();
+      assert.equal(rec.exitCode, 3, spawner);
+      assert.equal(await readCriLog(log, 'stdout'), `out-${spawner}\n`);
+      assert.equal(await readCriLog(log, 'stderr'), 'err\n');
+      // wait() resolved after the shim exited and was reaped: no zombie, no process at all
+      await assert.rejects(stat(`/proc/${h.shimPid}`), { code: 'ENOENT' }, spawner);
+    }
+  }));
