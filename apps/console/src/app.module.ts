@@ -12,6 +12,7 @@ import { UsersModule } from './users/users.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { DOMAIN_MODULES } from './domains.js';
 import { AgentsBridgeModule } from './agents-bridge/agents-bridge.module.js';
+import { StreamsModule } from './streams/streams.module.js';
 
 /** Config and logger, global so every module can inject CONSOLE_CONFIG and LOGGER. */
 @Global()
@@ -53,6 +54,7 @@ export class AppModule {
         AuthModule,
         ...DOMAIN_MODULES,
         ...(opts.agents === false ? [] : [AgentsBridgeModule.register()]),
+        StreamsModule,
         ...(opts.imports ?? []),
       ],
     };

@@ -12,6 +12,7 @@ import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { UsersService } from './users/users.service.js';
+import { StreamsWsAdapter } from './streams/streams.adapter.js';
 
 export interface CreateAppOptions extends AppModuleOptions {
   /** Receives a generated initial admin password, exactly once, on first start. */
@@ -26,6 +27,7 @@ export async function createApp(config: ConsoleConfig, log: Logger, opts: Create
     bodyParser: true,
   });
   app.enableShutdownHooks();
+  app.useWebSocketAdapter(new StreamsWsAdapter(app));
   const metrics = app.get(MetricsService);
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware(metrics));

@@ -22,6 +22,8 @@ export class AuditInterceptor implements NestInterceptor {
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    // WebSocket messages have no HTTP request; the streams gateway audits exec itself.
+    if (ctx.getType() !== 'http') return next.handle();
     const req = ctx.switchToHttp().getRequest<Request>();
     if (READ.has(req.method)) return next.handle();
     const spec = this.reflector.get<AuditSpec | undefined>(AUDITED, ctx.getHandler());

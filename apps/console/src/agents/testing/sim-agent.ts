@@ -7,6 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { AgentServiceClient, type Assignment, type RegisterResponse, type StatusAck, type StatusReport, type WatchEvent } from '@berth/proto';
 import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { buildCsr } from '../../pki/index.js';
+import { SimSessions, type SimSessionOptions } from './sim-session.js';
 
 export interface SimAgentOptions {
   address: string;
@@ -123,7 +124,17 @@ export class SimAgent {
     });
   }
 
+  /** Opens the Session stream (hello first) and answers relays with canned data (sim-session.ts). */
+  serveSessions(opts: SimSessionOptions = {}): SimSessions {
+    this.sessions?.close();
+    this.sessions = new SimSessions(this.c.session(), opts);
+    return this.sessions;
+  }
+  sessions: SimSessions | undefined;
+
   close(): void {
+    this.sessions?.close();
+    this.sessions = undefined;
     this.watchCall?.cancel();
     this.watchCall = undefined;
     this.client?.close();
