@@ -72,9 +72,9 @@ process.on('message', (m: Msg) => {
   else if (m.type === 'stop') {
     for (const t of timers) clearTimeout(t);
     timers = [];
-    for (const a of agents) a.close();
     send({ type: 'stopped', heartbeat: hb });
-    setTimeout(() => process.exit(0), 200);
+    for (const a of agents) a.close();
+    setTimeout(() => process.exit(0), 500);
   }
 });
 process.on('disconnect', () => process.exit(0));

@@ -44,12 +44,12 @@ function rss(): { rss: number; hwm: number } {
 let maxRss = 0;
 const rssTimer = setInterval(() => { maxRss = Math.max(maxRss, rss().rss); }, 1000);
 
-async function call(method: string, path: string, opts: { token?: string; body?: unknown; cookie?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any; headers: Headers }> {
+async function call(method: string, path: string, opts: { token?: string; body?: unknown; cookie?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
   if (opts.cookie) headers['cookie'] = opts.cookie;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${URL_}${path}`, { method, headers, ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }) });
+  const res = await fetch(`${URL_}${path}`, { method, headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000), ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
@@ -95,8 +95,29 @@ try {
   child.send({ type: 'start', grpc: v.grpc, caPem: readFileSync(`${v['data-dir']}/pki/ca.crt`, 'utf8'), joinToken: jt.body.token, agents: N, concurrency: 50, heartbeatSeconds: HB });
   const ready = await expectMsg('ready', 300_000);
   const rssAgents = rss();
-  const nodes = await call('GET', '/api/v1/nodes?limit=1', { token });
+  const nodes = await call('GET', '/api/v1/nodes?limit=1', { token, timeoutMs: 60_000 }).catch(() => ({ body: undefined }));
   console.error(`bench: agents ready (register ${r1(Number(ready['registerMs']))} ms, watch ${r1(Number(ready['watchMs']))} ms); console RSS ${(rssAgents.rss / 2 ** 20).toFixed(0)} MiB`);
+
+  // --- propagation of an M-assignment change -------------------------------------------------
+  child.send({ type: 'expect', workload: 'prop' });
+  await expectMsg('expecting', 10_000);
+  const t0 = Date.now();
+  let restMs = NaN;
+  let times: number[] = [];
+  let propError: string | undefined;
+  try {
+    const created = await call('POST', '/api/v1/workloads', { token, body: { name: 'prop', replicas: M, spec: { image: 'prop:1', resources: { requests: { cpu: 10, memory: 2 ** 20 } } } }, timeoutMs: 150_000 });
+    restMs = Date.now() - t0;
+    must(created, 201, 'create the propagation workload');
+  } catch (err) {
+    propError = (err as Error).message;
+  }
+  child.send({ type: 'collect', count: M, timeoutMs: 90_000 });
+  const arr = await expectMsg('arrivals', 100_000);
+  times = (arr['times'] as number[]).map((t) => t - t0);
+  const propagation = { assignments: M, arrived: times.length, createCallMs: restMs, ...stats(times), allArrivedMs: times.length === M ? r1(Math.max(...times)) : null, ...(propError ? { error: propError } : {}) };
+  console.error(`bench: propagation ${times.length}/${M} arrived, p99 ${propagation.p99} ms`);
+
 
   // --- REST load -----------------------------------------------------------------------------
   const W = 50;
@@ -127,7 +148,8 @@ try {
           if (r.status === 409 && r.body?.code === 'revision_conflict') { conflicts++; continue; }
         }
       } catch (err) {
-        errors['network'] = (errors['network'] ?? 0) + 1;
+        const k = (err as Error).name === 'TimeoutError' ? 'timeout (30 s)' : `network ${(err as Error).message}`;
+        errors[k] = (errors[k] ?? 0) + 1;
         continue;
       }
       if (r.status >= 300) errors[`${op} ${r.status} ${r.body?.code ?? ''}`] = (errors[`${op} ${r.status} ${r.body?.code ?? ''}`] ?? 0) + 1;
@@ -139,23 +161,9 @@ try {
   const rest = { clients: C, seconds: r1(restSeconds), requests: all.length, throughputPerSec: r1(all.length / restSeconds), overall: stats(all), byOp: Object.fromEntries(Object.entries(lat).map(([k, xs]) => [k, stats(xs)])), errors, revisionConflicts: conflicts };
   console.error(`bench: REST ${rest.requests} requests, p99 ${rest.overall.p99} ms`);
 
-  // --- propagation of an M-assignment change -------------------------------------------------
-  child.send({ type: 'expect', workload: 'prop' });
-  await expectMsg('expecting', 10_000);
-  const t0 = Date.now();
-  const created = await call('POST', '/api/v1/workloads', { token, body: { name: 'prop', replicas: M, spec: { image: 'prop:1', resources: { requests: { cpu: 10, memory: 2 ** 20 } } } } });
-  const restMs = Date.now() - t0;
-  must(created, 201, 'create the propagation workload');
-  child.send({ type: 'collect', count: M, timeoutMs: 120_000 });
-  const arr = await expectMsg('arrivals', 130_000);
-  const times = (arr['times'] as number[]).map((t) => t - t0);
-  const placed = await call('GET', '/api/v1/assignments?workload=prop&limit=1', { token });
-  const propagation = { assignments: M, arrived: times.length, createCallMs: restMs, ...stats(times), allArrivedMs: times.length === M ? r1(Math.max(...times)) : null };
-  console.error(`bench: propagation ${times.length}/${M} arrived, p99 ${propagation.p99} ms`);
-
   child.send({ type: 'stop' });
-  const stopped = await expectMsg('stopped', 30_000);
-  const hbRaw = stopped['heartbeat'] as { count: number; errors: number; latenciesMs: number[] };
+  const stopped = await expectMsg('stopped', 90_000).catch(() => undefined);
+  const hbRaw = (stopped?.['heartbeat'] ?? { count: 0, errors: 0, latenciesMs: [] }) as { count: number; errors: number; latenciesMs: number[] };
   clearInterval(rssTimer);
   const final = rss();
   const result = {
@@ -165,7 +173,7 @@ try {
     agents: { count: N, registerMs: r1(Number(ready['registerMs'])), watchMs: r1(Number(ready['watchMs'])), nodesListed: nodes.body?.total ?? null, agentsProcessRssMiB: r1(Number(ready['rssBytes']) / 2 ** 20) },
     heartbeat: { intervalSeconds: HB, reports: hbRaw.count, errors: hbRaw.errors, latencyMs: stats(hbRaw.latenciesMs) },
     rest,
-    propagation: { ...propagation, firstPageOk: placed.status === 200 },
+    propagation,
     consoleRssMiB: { idle: r1(rssIdle.rss / 2 ** 20), agentsConnected: r1(rssAgents.rss / 2 ** 20), maxSampled: r1(Math.max(maxRss, final.rss) / 2 ** 20), peakVmHWM: r1(final.hwm / 2 ** 20) },
     targets: { propagationP99Ms: 2000, consoleRssMiB: 1024 },
   };
@@ -188,6 +196,7 @@ try {
     `| console RSS idle / ${N} agents / max sampled / VmHWM | ${result.consoleRssMiB.idle} / ${result.consoleRssMiB.agentsConnected} / ${result.consoleRssMiB.maxSampled} / ${result.consoleRssMiB.peakVmHWM} MiB | < 1024 MiB: ${verdict(result.consoleRssMiB.peakVmHWM < 1024)} |`,
     '',
     Object.keys(errors).length ? `REST errors: ${JSON.stringify(errors)}` : 'REST errors: none',
+    ...(propError ? [`Propagation: ${propError}`] : []),
     '',
   ].join('\n');
   writeFileSync(`${v.out}.json`, JSON.stringify(result, null, 2) + '\n');

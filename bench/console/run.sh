@@ -57,8 +57,9 @@ curl -fsS "http://127.0.0.1:$http_port/readyz" >/dev/null || { echo "bench: the 
 mkdir -p bench/results
 timeout 540 npx tsx bench/console/bench.ts --url "http://127.0.0.1:$http_port" --grpc "127.0.0.1:$grpc_port" \
   --data-dir "$tmp/data" --pid "$console_pid" --out "$out" --database "$database" "$@"
-if grep -qi '"level":[56]0\|error' "$tmp/console.log"; then
-  echo "bench: console log has errors (first 20 lines):" >&2
-  grep -i '"level":[56]0\|error' "$tmp/console.log" | head -20 >&2
+if grep -q '"level":[56]0' "$tmp/console.log"; then
+  echo "bench: console logged errors (count, message):" >&2
+  grep '"level":[56]0' "$tmp/console.log" | grep -o '"msg":"[^"]*"' | sort | uniq -c | sort -rn | head -10 >&2
+  grep '"level":[56]0' "$tmp/console.log" | grep -o 'Transaction API error: [^.]*\.' | sort | uniq -c | head -5 >&2 || true
 fi
 echo "bench: wrote $out.md and $out.json"
