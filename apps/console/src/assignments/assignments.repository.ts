@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service.js';
+import { notFound } from '../common/errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { COMPACTED_KEY, lockAssignmentWrites, markAssignmentsCompacted } from './assignment-log.js';
 import type { Assignment, AssignmentFilter, DesiredState, NewAssignment, StatusObservation } from './assignments.types.js';
@@ -93,21 +94,30 @@ export class AssignmentsRepository {
     return rows.map(toAssignment);
   }
 
-  /** Creates assignments in one transaction; workloadRevision numbers are resolved to rows. */
+  /**
+   * Creates assignments in one transaction; workloadRevision numbers are resolved to rows.
+   * Three statements whatever the count (a pass placing 1,000 replicas used to run 2,000 queries
+   * and hit the interactive transaction's timeout); rows come back in input order.
+   */
   async create(items: readonly NewAssignment[]): Promise<Assignment[]> {
-    return this.db.prisma.$transaction(async (tx) => {
-      await lockAssignmentWrites(tx);
-      const out: Assignment[] = [];
-      for (const a of items) {
-        const rev = await tx.workloadRevision.findUniqueOrThrow({ where: { workloadId_number: { workloadId: a.workloadId, number: a.workloadRevision } } });
-        const r = await tx.assignment.create({
-          data: { workloadId: a.workloadId, workloadRevisionId: rev.id, nodeId: a.nodeId, replicaIndex: a.replicaIndex, desiredState: a.desiredState ?? 'running' },
-          include,
+    if (items.length === 0) return [];
+    return this.db.prisma.$transaction(
+      async (tx) => {
+        await lockAssignmentWrites(tx);
+        const wanted = new Map(items.map((a) => [`${a.workloadId}/${a.workloadRevision}`, { workloadId: a.workloadId, number: a.workloadRevision }]));
+        const revs = await tx.workloadRevision.findMany({ where: { OR: [...wanted.values()] }, select: { id: true, workloadId: true, number: true } });
+        const revId = new Map(revs.map((r) => [`${r.workloadId}/${r.number}`, r.id]));
+        const data = items.map((a) => {
+          const id = revId.get(`${a.workloadId}/${a.workloadRevision}`);
+          if (!id) throw notFound('workload_revision', `${a.workloadId} revision ${a.workloadRevision}`);
+          return { workloadId: a.workloadId, workloadRevisionId: id, nodeId: a.nodeId, replicaIndex: a.replicaIndex, desiredState: a.desiredState ?? 'running' };
         });
-        out.push(toAssignment(r));
-      }
-      return out;
-    });
+        const made = await tx.assignment.createManyAndReturn({ data, select: { id: true } });
+        const rows = await tx.assignment.findMany({ where: { id: { in: made.map((m) => m.id) } }, include, orderBy: { revision: 'asc' } });
+        return rows.map(toAssignment);
+      },
+      { timeout: 30_000 },
+    );
   }
 
   /** Sets the desired state of several assignments; returns them with their new revisions. */
