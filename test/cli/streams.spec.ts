@@ -105,10 +105,7 @@ test('berth with a node: nodes ls/label/describe, rollout status waits for the a
   assert.match((await berth(['nodes', 'describe', 'cli-node-1'])).stdout, new RegExp(`\\nweb\\s+0\\s+1\\s+running\\s+running\\s+0\\s+${a.id}\\n`));
 });
 
-// todo: the console's streams gateway is being written; when this was added its relay answered
-// "the agent is not connected" for an agent whose Session stream had said hello (its own
-// streams.ws.spec.ts failed the same way). Remove `todo` once that works.
-test('berth with a node: logs and exec through the console\'s WebSocket relay', { skip, todo: 'console streams gateway in progress', timeout: 120_000 }, async () => {
+test('berth with a node: logs and exec through the console\'s WebSocket relay', { skip, timeout: 120_000 }, async () => {
   assert.ok(agent && assignmentId, 'needs the node and replica from the previous test');
   agent.serveSessions({ logLines: [{ line: 'one' }, { line: 'two', stream: 'stderr' }, { line: 'three' }], execExitCode: 3 });
   const logs = await eventually(async () => {
