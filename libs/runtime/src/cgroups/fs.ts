@@ -1,5 +1,4 @@
 import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, promises as fsp, readFileSync, writeSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, causeText, errnoCode } from '../errors.js';
 import { errnoCategory } from '../sys/errno.js';
@@ -221,16 +220,7 @@ export async function waitFor(check: () => Promise<boolean>, what: string, path:
   }
 }
 
-/** Signal number of a name (`SIGTERM`) or number; throws invalid_argument on unknown names. */
-export function signalNumber(signal: NodeJS.Signals | number): number {
-  if (typeof signal === 'number') {
-    if (!Number.isInteger(signal) || signal < 0 || signal > 64) throw new BerthError('invalid_signal', 'invalid_argument', `failed to parse signal: ${signal} is not a signal number`);
-    return signal;
-  }
-  const n = (osConstants.signals as Record<string, number | undefined>)[signal];
-  if (n === undefined) throw new BerthError('invalid_signal', 'invalid_argument', `failed to parse signal: unknown signal ${JSON.stringify(signal)}`);
-  return n;
-}
+export { signalNumber } from '../sys/signals.js';
 
 /** process.kill that ignores processes which are already gone. */
 export function signalPid(pid: number, signal: number): void {

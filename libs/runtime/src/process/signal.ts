@@ -1,21 +1,9 @@
-import { constants } from 'node:os';
 import { BerthError } from '../errors.js';
 import { createSyscalls } from '../sys/koffi.js';
 import type { Syscalls } from '../sys/types.js';
+import { signalNumber } from '../sys/signals.js';
 
-/** Signal number of a name (`SIGTERM`, `TERM`) or a number; throws on unknown names. */
-export function signalNumber(signal: NodeJS.Signals | string | number): number {
-  if (typeof signal === 'number') {
-    if (!Number.isInteger(signal) || signal < 0 || signal > 64) {
-      throw new BerthError('invalid_signal', 'invalid_argument', `failed to parse signal: ${signal} is not a signal number`);
-    }
-    return signal;
-  }
-  const name = (signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals;
-  const num = constants.signals[name] as number | undefined;
-  if (num === undefined) throw new BerthError('invalid_signal', 'invalid_argument', `failed to parse signal: unknown signal "${signal}"`);
-  return num;
-}
+export { signalNumber };
 
 let defaultSys: Syscalls | undefined;
 

@@ -4,3 +4,4 @@ export { errnoCategory, errnoName, errnoNumber, syscallError, type SyscallErrorD
 export { FakeSyscalls, type RecordedCall, type SyscallName } from './fake.js';
 export { createSyscalls, KoffiSyscalls } from './koffi.js';
 export { closeFd, decodeWaitStatus, nativeSpawnAvailable, socketPair, spawnProcess, type Exit, type SpawnOptions, type SpawnedProcess } from './spawn.js';
+export { signalNumber } from './signals.js';
