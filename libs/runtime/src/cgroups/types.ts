@@ -32,6 +32,8 @@ export interface CgroupManager {
   stats(): Promise<CgroupStats>;
   /** Count of OOM kills in this cgroup since it was created. */
   oomKillCount(): Promise<number>;
+  /** The file whose `oom_kill` counter `oomKillCount()` reads (for the shim), if any. */
+  oomEventsFile(): string | undefined;
   destroy(): Promise<void>;
 }
 

@@ -172,6 +172,11 @@ export class V1CgroupManager implements CgroupManager {
     return statsV1((c) => this.#dir(c));
   }
 
+  oomEventsFile(): string | undefined {
+    const dir = this.#dir('memory');
+    return dir ? join(dir, 'memory.oom_control') : undefined;
+  }
+
   async oomKillCount(): Promise<number> {
     const dir = this.#dir('memory');
     if (!dir) return 0;

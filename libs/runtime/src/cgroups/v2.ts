@@ -147,6 +147,10 @@ export class V2CgroupManager implements CgroupManager {
     return statsV2(this.#dir);
   }
 
+  oomEventsFile(): string | undefined {
+    return join(this.#dir, 'memory.events');
+  }
+
   async oomKillCount(): Promise<number> {
     return parseFlatKeyed(await readOptional(this.#dir, 'memory.events')).get('oom_kill') ?? 0;
   }

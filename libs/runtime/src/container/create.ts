@@ -39,14 +39,6 @@ export interface CreateResult {
   handle: InitHandle;
 }
 
-/** The file whose oom_kill counter tells the supervisor the kernel OOM-killed the container. */
-function oomFile(cg: CgroupManager): { oomEventsFile?: string } {
-  const files = cg.procsFiles().map((f) => f.slice(0, -'cgroup.procs'.length));
-  if (cg.version === 2) return files[0] ? { oomEventsFile: `${files[0]}memory.events` } : {};
-  const mem = files.find((d) => d.startsWith('/sys/fs/cgroup/memory/'));
-  return mem ? { oomEventsFile: `${mem}memory.oom_control` } : {};
-}
-
 async function loadSpec(id: string, bundle: string): Promise<Spec> {
   const file = join(bundle, 'config.json');
   let text: string;
@@ -105,6 +97,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     if (resources) await cgroup.set(resources);
 
     const plan = expandCgroupMounts(planRootfs(spec, bundle), cgroup.procsFiles());
+    const oomEventsFile = cgroup.oomEventsFile();
     const execFifo = join(dir, 'exec.fifo');
     if (!opts.noExecFifo) ctx.mkfifo(execFifo, 0o600);
 
@@ -147,7 +140,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       uidMappings: spec.linux?.uidMappings ?? [],
       gidMappings: spec.linux?.gidMappings ?? [],
       cgroupProcsFiles: cgroup.procsFiles(),
-      ...oomFile(cgroup),
+      ...(oomEventsFile ? { oomEventsFile } : {}),
       ...(seccomp ? { seccomp } : {}),
       ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
       ...(opts.noExecFifo ? {} : { execFifo }),

@@ -52,6 +52,7 @@ function fakeCgroup(): CgroupManager & { frozen: boolean; destroyed: boolean; ki
     async stats() {
       return zero;
     },
+    oomEventsFile: () => undefined,
     async oomKillCount() {
       return 0;
     },
