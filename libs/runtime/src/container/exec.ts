@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import type { Process } from '../spec/types.js';
 import { compileSeccomp } from '../process/seccomp/index.js';
 import { execInContainer, type ExecHandle } from '../process/index.js';
@@ -47,10 +47,7 @@ export async function execContainer(ctx: RuntimeContext, id: string, opts: ExecO
     exitFile,
     ...(ctx.shimSpawner ? { spawner: ctx.shimSpawner } : {}),
   });
-  if (opts.pidFile) {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(opts.pidFile, String(handle.pid));
-  }
+  if (opts.pidFile) await writeFile(opts.pidFile, String(handle.pid));
   if (!opts.detach) {
     const wait = handle.wait.bind(handle);
     handle.wait = async () => {
