@@ -31,7 +31,7 @@ export interface RuntimeOptions {
 
 /**
  * Where `make -C libs/runtime/native` puts the shim: relative to this compiled file
- * (dist/container/runtime.js) or to the bundled CLI (dist/berth-runtime.mjs).
+ * (dist/container/runtime.js) or to the bundled CLI (dist/berth-runtime.cjs).
  */
 const shimCandidates = ['../../native/build/berth-shim', '../native/build/berth-shim'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
 export const DEFAULT_SHIM_PATH: string = shimCandidates.find((p) => existsSync(p)) ?? (shimCandidates[0] as string);
