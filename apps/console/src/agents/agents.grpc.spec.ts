@@ -241,15 +241,16 @@ test('agents grpc: session relays a logs request to the agent and its frames bac
   const stream = a.connect().session();
   stream.on('data', (f: { sessionId: string; frame?: { $case: string } }) => {
     if (f.frame?.$case !== 'logs') return;
-    stream.write({ sessionId: f.sessionId, frame: { $case: 'log', value: { lines: [{ timeUnixNano: 1, stream: 'stdout', content: Buffer.from('hello'), partial: false }] } } });
+    stream.write({ sessionId: f.sessionId, frame: { $case: 'log', value: { lines: [{ timeUnixMs: Date.UTC(2026, 10, 29), timeNanos: 123, stream: 'stdout', content: Buffer.from('hello'), partial: false }] } } });
     stream.write({ sessionId: f.sessionId, frame: { $case: 'end', value: {} } });
   });
   stream.write({ sessionId: '', frame: { $case: 'hello', value: { agentVersion: 'sim' } } });
   for (let i = 0; i < 50 && !h.server.relay.connected().includes(a.nodeId); i++) await new Promise((r) => setTimeout(r, 20));
   const session = h.server.relay.open(a.nodeId, { $case: 'logs', value: { assignmentId: 'a1', follow: false, tailLines: 10, sinceUnixMs: 0, timestamps: false } });
   const got: string[] = [];
-  for await (const f of session.frames) got.push(f.$case === 'log' ? Buffer.from(f.value.lines[0]?.content ?? []).toString() : f.$case);
-  assert.deepEqual(got, ['hello', 'end']);
+  for await (const f of session.frames) got.push(f.$case === 'log' ? `${Buffer.from(f.value.lines[0]?.content ?? []).toString()}@${f.value.lines[0]?.timeUnixMs}+${f.value.lines[0]?.timeNanos}` : f.$case);
+  // A current time survives the trip (in nanoseconds it was above 2^53 and broke the decoder).
+  assert.deepEqual(got, [`hello@${Date.UTC(2026, 10, 29)}+123`, 'end']);
   stream.end();
   assert.throws(() => h.server.relay.open('nope', { $case: 'stats', value: { assignmentId: 'x', intervalMs: 0, stream: false } }), /the agent is not connected/);
 }));

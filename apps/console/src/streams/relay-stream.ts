@@ -10,12 +10,12 @@ export function toMessages(f: Reply): ServerMessage[] {
     case 'log':
       return f.value.lines.map((l) => {
         const m: ServerMessage = { type: 'log', stream: l.stream || 'stdout', line: Buffer.from(l.content).toString('utf8') };
-        if (l.timeUnixNano > 0) m.time = new Date(Math.floor(l.timeUnixNano / 1e6)).toISOString();
+        if (l.timeUnixMs > 0) m.time = new Date(l.timeUnixMs).toISOString();
         if (l.partial) m.partial = true;
         return m;
       });
     case 'stats': {
-      const { timeUnixMs, ...rest } = f.value;
+      const { timeUnixMs, ...rest } = f.value; // cpuUsageMicros and byte counts pass through
       return [{ type: 'stats', time: new Date(timeUnixMs).toISOString(), ...rest }];
     }
     case 'execOutput':

@@ -15,7 +15,7 @@ export type StreamRequest =
 /** Server -> client. */
 export type ServerMessage =
   | { type: 'log'; stream: string; time?: string; line: string; partial?: boolean }
-  | { type: 'stats'; time: string; cpuUsageNanos: number; memoryUsageBytes: number; memoryWorkingSetBytes: number; memoryLimitBytes: number; pids: number; networkRxBytes: number; networkTxBytes: number; blockReadBytes: number; blockWriteBytes: number }
+  | { type: 'stats'; time: string; cpuUsageMicros: number; memoryUsageBytes: number; memoryWorkingSetBytes: number; memoryLimitBytes: number; pids: number; networkRxBytes: number; networkTxBytes: number; blockReadBytes: number; blockWriteBytes: number }
   | { type: 'output'; stream: string; data: string }
   | { type: 'exit'; exitCode: number }
   | { type: 'event'; kind: FleetEventKind; id: string; revision: number; nodeId?: string; removed?: true }

@@ -129,7 +129,7 @@ test('streams: logs without follow end with an end message and close 1000', asyn
 
 test('streams: stats streams samples from the agent', async () => {
   const c = await connect(`/api/v1/assignments/${assignmentId}/stats?interval=20`, bearer(viewer));
-  await c.next((m) => m.type === 'stats' && m['cpuUsageNanos'] === 2_000_000);
+  await c.next((m) => m.type === 'stats' && m['cpuUsageMicros'] === 2_000);
   assert.equal(c.messages[0]?.['memoryLimitBytes'], 64 << 20);
   c.ws.close();
   await c.closed;

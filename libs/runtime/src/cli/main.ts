@@ -71,11 +71,14 @@ async function main(argv: string[]): Promise<number> {
   return await cmd(rest, env);
 }
 
+// Every command has finished its work (and awaited its processes) when main settles, and
+// stdout/stderr writes are synchronous for files, pipes and terminals on Linux: exit at once
+// instead of letting Node tear the heap down, which took several ms per invocation here.
+const exit = (code: number): never => process.exit(code);
+
 const argv = process.argv.slice(2);
 main(argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exit(code),
   (err: unknown) => {
     const msg = err instanceof UsageError ? `berth-runtime: ${err.message}` : causeText(err);
     const logFile = (() => {
@@ -88,6 +91,6 @@ main(argv).then(
     logLine({ ...(logFile ? { logFile } : {}), logFormat: fmt }, 'error', msg);
     process.stderr.write(`${msg}\n`);
     if (process.env.BERTH_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-    process.exitCode = err instanceof UsageError ? 2 : err instanceof BerthError && err.category === 'invalid_argument' ? 1 : 1;
+    exit(err instanceof UsageError ? 2 : err instanceof BerthError && err.category === 'invalid_argument' ? 1 : 1);
   },
 );

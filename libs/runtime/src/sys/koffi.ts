@@ -5,14 +5,7 @@ import { syscallError, type SyscallErrorDetails } from './errno.js';
 import type { CapabilitySets, Syscalls } from './types.js';
 
 // The only module that loads koffi (DESIGN.md). Prototypes follow glibc 2.36 on x86-64.
-type Fn = (...args: unknown[]) => number | bigint;
-
-interface Libc {
-  mount: Fn; umount2: Fn; syscall: Fn; setns: Fn; unshare: Fn; prctl: Fn; kill: Fn;
-  capget: Fn; capset: Fn; mknod: Fn; mkfifo: Fn; lsetxattr: Fn; lgetxattr: Fn; llistxattr: Fn;
-  lremovexattr: Fn; chroot: Fn; sethostname: Fn; getpid: Fn; close: Fn; bpfLoad: Fn; bpfAttach: Fn;
-  progLoadSize: number; attachSize: number;
-}
+export type Fn = (...args: unknown[]) => number | bigint;
 
 // koffi is required on first use, not at import: commands that make no syscall through it (most
 // of berth-runtime's) do not pay for loading the addon.
@@ -23,14 +16,71 @@ export function k(): typeof KoffiModule {
   return koffiModule;
 }
 
+/**
+ * An object whose functions are declared through koffi on first use: parsing a prototype
+ * costs ~0.5 ms, and most processes call two or three of the ~20 (berth-runtime's create only
+ * mkfifo): binding them all up front was ~15 ms of every create.
+ */
+export function lazyFunctions<K extends string>(lib: ReturnType<typeof KoffiModule.load>, prototypes: Record<K, string>): Record<K, Fn> {
+  const out = {} as Record<K, Fn>;
+  for (const name of Object.keys(prototypes) as K[]) {
+    Object.defineProperty(out, name, {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        const fn = lib.func(prototypes[name]) as Fn;
+        Object.defineProperty(out, name, { value: fn, enumerable: true });
+        return fn;
+      },
+    });
+  }
+  return out;
+}
+
+const PROTOTYPES = {
+  mount: 'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)',
+  umount2: 'int umount2(const char *target, int flags)',
+  syscall: 'long syscall(long number, ...)',
+  setns: 'int setns(int fd, int nstype)',
+  unshare: 'int unshare(int flags)',
+  prctl: 'int prctl(int option, ...)',
+  kill: 'int kill(int pid, int sig)',
+  capget: 'int capget(void *hdr, void *data)',
+  capset: 'int capset(void *hdr, void *data)',
+  mknod: 'int mknod(const char *path, unsigned int mode, unsigned long dev)',
+  mkfifo: 'int mkfifo(const char *path, unsigned int mode)',
+  lsetxattr: 'int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)',
+  lgetxattr: 'long lgetxattr(const char *path, const char *name, void *value, size_t size)',
+  llistxattr: 'long llistxattr(const char *path, void *list, size_t size)',
+  lremovexattr: 'int lremovexattr(const char *path, const char *name)',
+  chroot: 'int chroot(const char *path)',
+  sethostname: 'int sethostname(const char *name, size_t len)',
+  getpid: 'int getpid()',
+  close: 'int close(int fd)',
+} as const;
+
+interface Bpf {
+  load: Fn;
+  attach: Fn;
+  progLoadSize: number;
+  attachSize: number;
+}
+
 // One binding per process: koffi refuses to declare the same struct type twice.
-let libcBinding: Libc | undefined;
-function loadLibc(): Libc {
-  libcBinding ??= bindLibc();
+let libcBinding: Record<keyof typeof PROTOTYPES, Fn> | undefined;
+let libHandle: ReturnType<typeof KoffiModule.load> | undefined;
+function libcLib(): ReturnType<typeof KoffiModule.load> {
+  libHandle ??= k().load('libc.so.6');
+  return libHandle;
+}
+function loadLibc(): Record<keyof typeof PROTOTYPES, Fn> {
+  libcBinding ??= lazyFunctions(libcLib(), PROTOTYPES);
   return libcBinding;
 }
 
-function bindLibc(): Libc {
+let bpfBinding: Bpf | undefined;
+function loadBpf(): Bpf {
+  if (bpfBinding) return bpfBinding;
   const koffi = k();
   // union bpf_attr members for BPF_PROG_LOAD and BPF_PROG_ATTACH/DETACH (<linux/bpf.h>).
   const ProgLoadAttr = koffi.struct('berth_bpf_prog_load_attr', {
@@ -41,44 +91,25 @@ function bindLibc(): Libc {
   const AttachAttr = koffi.struct('berth_bpf_attach_attr', {
     target_fd: 'uint32', attach_bpf_fd: 'uint32', attach_type: 'uint32', attach_flags: 'uint32', replace_bpf_fd: 'uint32',
   });
-  const lib = koffi.load('libc.so.6');
-  const f = (decl: string): Fn => lib.func(decl) as Fn;
-  return {
-    mount: f('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
-    umount2: f('int umount2(const char *target, int flags)'),
-    syscall: f('long syscall(long number, ...)'),
-    setns: f('int setns(int fd, int nstype)'),
-    unshare: f('int unshare(int flags)'),
-    prctl: f('int prctl(int option, ...)'),
-    kill: f('int kill(int pid, int sig)'),
-    capget: f('int capget(void *hdr, void *data)'),
-    capset: f('int capset(void *hdr, void *data)'),
-    mknod: f('int mknod(const char *path, unsigned int mode, unsigned long dev)'),
-    mkfifo: f('int mkfifo(const char *path, unsigned int mode)'),
-    lsetxattr: f('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
-    lgetxattr: f('long lgetxattr(const char *path, const char *name, void *value, size_t size)'),
-    llistxattr: f('long llistxattr(const char *path, void *list, size_t size)'),
-    lremovexattr: f('int lremovexattr(const char *path, const char *name)'),
-    chroot: f('int chroot(const char *path)'),
-    sethostname: f('int sethostname(const char *name, size_t len)'),
-    getpid: f('int getpid()'),
-    close: f('int close(int fd)'),
-    // bpf(2) through syscall() with the attr unions as koffi structs (pointer members are
-    // marshalled from Buffers and strings for the duration of the call).
-    bpfLoad: lib.func('syscall', 'long', ['long', 'int', koffi.pointer(ProgLoadAttr), 'unsigned int']) as Fn,
-    bpfAttach: lib.func('syscall', 'long', ['long', 'int', koffi.pointer(AttachAttr), 'unsigned int']) as Fn,
+  const lib = libcLib();
+  // bpf(2) through syscall() with the attr unions as koffi structs (pointer members are
+  // marshalled from Buffers and strings for the duration of the call).
+  bpfBinding = {
+    load: lib.func('syscall', 'long', ['long', 'int', koffi.pointer(ProgLoadAttr), 'unsigned int']) as Fn,
+    attach: lib.func('syscall', 'long', ['long', 'int', koffi.pointer(AttachAttr), 'unsigned int']) as Fn,
     progLoadSize: koffi.sizeof(ProgLoadAttr),
     attachSize: koffi.sizeof(AttachAttr),
   };
+  return bpfBinding;
 }
 
 const CAP_V3 = 0x20080522;
 
 /** Syscalls over glibc through koffi; libc is loaded on first use. */
 export class KoffiSyscalls implements Syscalls {
-  #libc: Libc | undefined;
+  #libc: Record<keyof typeof PROTOTYPES, Fn> | undefined;
 
-  get #c(): Libc {
+  get #c(): Record<keyof typeof PROTOTYPES, Fn> {
     this.#libc ??= loadLibc();
     return this.#libc;
   }
@@ -251,7 +282,7 @@ export class KoffiSyscalls implements Syscalls {
       log_size: log.length, log_buf: log, kern_version: 0, prog_flags: 0, prog_name: 'berth', prog_ifindex: 0,
       expected_attach_type: expectedAttachType,
     };
-    const r = Number(this.#c.bpfLoad(SYS.bpf, BPF.PROG_LOAD, attr, this.#c.progLoadSize));
+    const r = Number(loadBpf().load(SYS.bpf, BPF.PROG_LOAD, attr, loadBpf().progLoadSize));
     if (r === -1) {
       const errno = k().errno();
       const lines = log.toString('utf8', 0, Math.max(0, log.indexOf(0))).trim().split('\n');
@@ -262,12 +293,12 @@ export class KoffiSyscalls implements Syscalls {
 
   bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags = 0): void {
     const attr = { target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, attach_flags: flags, replace_bpf_fd: 0 };
-    this.#check(this.#c.bpfAttach(SYS.bpf, BPF.PROG_ATTACH, attr, this.#c.attachSize), 'bpf', `attach eBPF program fd ${progFd} to fd ${targetFd}`);
+    this.#check(loadBpf().attach(SYS.bpf, BPF.PROG_ATTACH, attr, loadBpf().attachSize), 'bpf', `attach eBPF program fd ${progFd} to fd ${targetFd}`);
   }
 
   bpfProgDetach(targetFd: number, progFd: number, attachType: number): void {
     const attr = { target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, attach_flags: 0, replace_bpf_fd: 0 };
-    this.#check(this.#c.bpfAttach(SYS.bpf, BPF.PROG_DETACH, attr, this.#c.attachSize), 'bpf', `detach eBPF program fd ${progFd} from fd ${targetFd}`);
+    this.#check(loadBpf().attach(SYS.bpf, BPF.PROG_DETACH, attr, loadBpf().attachSize), 'bpf', `detach eBPF program fd ${progFd} from fd ${targetFd}`);
   }
 }
 

@@ -7,43 +7,38 @@
  */
 import { SYS } from './constants.js';
 import { syscallError } from './errno.js';
-import { k } from './koffi.js';
+import { k, lazyFunctions, type Fn } from './koffi.js';
 import { constants } from 'node:os';
 
-type Fn = (...args: unknown[]) => number | bigint;
+const SPAWN_PROTOTYPES = {
+  posixSpawn: 'int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, void *envp)',
+  faInit: 'int posix_spawn_file_actions_init(void *actions)',
+  faDup2: 'int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)',
+  faOpen: 'int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int oflag, unsigned int mode)',
+  faDestroy: 'int posix_spawn_file_actions_destroy(void *actions)',
+  attrInit: 'int posix_spawnattr_init(void *attr)',
+  attrFlags: 'int posix_spawnattr_setflags(void *attr, short flags)',
+  attrMask: 'int posix_spawnattr_setsigmask(void *attr, void *set)',
+  attrDefault: 'int posix_spawnattr_setsigdefault(void *attr, void *set)',
+  attrDestroy: 'int posix_spawnattr_destroy(void *attr)',
+  sigemptyset: 'int sigemptyset(void *set)',
+  socketpair: 'int socketpair(int domain, int type, int protocol, void *sv)',
+  waitpid: 'int waitpid(int pid, void *status, int options)',
+  syscall: 'long syscall(long number, ...)',
+  close: 'int close(int fd)',
+  fcntl: 'int fcntl(int fd, int cmd, ...)',
+} as const;
 
-interface SpawnLibc {
-  posixSpawn: Fn; faInit: Fn; faDup2: Fn; faOpen: Fn; faDestroy: Fn; attrInit: Fn; attrFlags: Fn;
-  attrMask: Fn; attrDefault: Fn; attrDestroy: Fn; sigemptyset: Fn; socketpair: Fn;
-  waitpid: Fn; syscall: Fn; close: Fn; fcntl: Fn; environ: unknown;
-}
+type SpawnLibc = Record<keyof typeof SPAWN_PROTOTYPES, Fn> & { environ: unknown };
 
 let bound: SpawnLibc | undefined;
 function libc(): SpawnLibc {
   if (bound) return bound;
   const koffi = k();
-  const lib = koffi.load('libc.so.6');
-  const f = (decl: string): Fn => lib.func(decl) as Fn;
-  bound = {
-    posixSpawn: f('int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, void *envp)'),
-    faInit: f('int posix_spawn_file_actions_init(void *actions)'),
-    faDup2: f('int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)'),
-    faOpen: f('int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int oflag, unsigned int mode)'),
-    faDestroy: f('int posix_spawn_file_actions_destroy(void *actions)'),
-    attrInit: f('int posix_spawnattr_init(void *attr)'),
-    attrFlags: f('int posix_spawnattr_setflags(void *attr, short flags)'),
-    attrMask: f('int posix_spawnattr_setsigmask(void *attr, void *set)'),
-    attrDefault: f('int posix_spawnattr_setsigdefault(void *attr, void *set)'),
-    attrDestroy: f('int posix_spawnattr_destroy(void *attr)'),
-    sigemptyset: f('int sigemptyset(void *set)'),
-    socketpair: f('int socketpair(int domain, int type, int protocol, void *sv)'),
-    waitpid: f('int waitpid(int pid, void *status, int options)'),
-    syscall: f('long syscall(long number, ...)'),
-    close: f('int close(int fd)'),
-    fcntl: f('int fcntl(int fd, int cmd, ...)'),
+  bound = Object.assign(lazyFunctions(koffi.load('libc.so.6'), SPAWN_PROTOTYPES), {
     // The executable's copy of environ (copy relocation): what setenv() and process.env change.
     environ: koffi.decode(koffi.load(null).symbol('environ'), 'void *'),
-  };
+  });
   return bound;
 }
 

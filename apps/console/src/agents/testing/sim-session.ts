@@ -103,7 +103,7 @@ export class SimSessions {
         const s: Open = { kind: 'stats' };
         this.open.set(id, s);
         let n = 0;
-        const sample = (): void => this.reply(id, { $case: 'stats', value: { timeUnixMs: Date.now(), cpuUsageNanos: 1_000_000 * ++n, memoryUsageBytes: 4 << 20, memoryWorkingSetBytes: 3 << 20, memoryLimitBytes: 64 << 20, pids: 2, networkRxBytes: 0, networkTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 0 } });
+        const sample = (): void => this.reply(id, { $case: 'stats', value: { timeUnixMs: Date.now(), cpuUsageMicros: 1_000 * ++n, memoryUsageBytes: 4 << 20, memoryWorkingSetBytes: 3 << 20, memoryLimitBytes: 64 << 20, pids: 2, networkRxBytes: 0, networkTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 0 } });
         sample();
         if (req.value.stream) s.timer = setInterval(sample, Math.max(20, req.value.intervalMs || 1000));
         else this.finish(id, { $case: 'end', value: {} });
@@ -129,11 +129,6 @@ export class SimSessions {
   }
 }
 
-// LogLine.time_unix_nano is an int64 mapped to a JS number: the console's decoder throws on
-// values above 2^53 (any current time in nanoseconds), which would end the agent's whole
-// Session stream. Until libs/proto maps int64 to bigint, lines newer than that go out with 0
-// ("time unknown").
-function toLogLine(l: Required<SimLogLine>): { timeUnixNano: number; stream: string; content: Buffer; partial: boolean } {
-  const ns = l.timeMs * 1e6;
-  return { timeUnixNano: Number.isSafeInteger(ns) ? ns : 0, stream: l.stream, content: Buffer.from(l.line), partial: false };
+function toLogLine(l: Required<SimLogLine>): { timeUnixMs: number; timeNanos: number; stream: string; content: Buffer; partial: boolean } {
+  return { timeUnixMs: l.timeMs, timeNanos: 0, stream: l.stream, content: Buffer.from(l.line), partial: false };
 }

@@ -649,8 +649,10 @@ export interface LogChunk {
 
 /** One log line (CRI log format fields). */
 export interface LogLine {
-  /** Time the line was written, nanoseconds since the epoch. */
-  timeUnixNano: number;
+  /** Time the line was written, milliseconds since the epoch (0 = unknown). */
+  timeUnixMs: number;
+  /** Sub-millisecond part of the time, nanoseconds (0-999999), for ordering lines. */
+  timeNanos: number;
   /** "stdout" or "stderr". */
   stream: string;
   /** Line content without the trailing newline; a partial line if `partial`. */
@@ -673,8 +675,8 @@ export interface StatsRequest {
 export interface StatsSample {
   /** Sample time, ms since the epoch. */
   timeUnixMs: number;
-  /** Cumulative CPU time, nanoseconds. */
-  cpuUsageNanos: number;
+  /** Cumulative CPU time, microseconds. */
+  cpuUsageMicros: number;
   /** Memory usage, bytes. */
   memoryUsageBytes: number;
   /** Memory working set (usage minus inactive file), bytes. */
@@ -4940,13 +4942,16 @@ export const LogChunk: MessageFns<LogChunk> = {
 };
 
 function createBaseLogLine(): LogLine {
-  return { timeUnixNano: 0, stream: "", content: Buffer.alloc(0), partial: false };
+  return { timeUnixMs: 0, timeNanos: 0, stream: "", content: Buffer.alloc(0), partial: false };
 }
 
 export const LogLine: MessageFns<LogLine> = {
   encode(message: LogLine, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.timeUnixNano !== 0) {
-      writer.uint32(8).int64(message.timeUnixNano);
+    if (message.timeUnixMs !== 0) {
+      writer.uint32(40).int64(message.timeUnixMs);
+    }
+    if (message.timeNanos !== 0) {
+      writer.uint32(48).int32(message.timeNanos);
     }
     if (message.stream !== "") {
       writer.uint32(18).string(message.stream);
@@ -4973,12 +4978,20 @@ export const LogLine: MessageFns<LogLine> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
+          case 5: {
+            if (tag !== 40) {
               break;
             }
 
-            message.timeUnixNano = longToNumber(reader.int64());
+            message.timeUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.timeNanos = reader.int32();
             continue;
           }
           case 2: {
@@ -5019,10 +5032,15 @@ export const LogLine: MessageFns<LogLine> = {
 
   fromJSON(object: any): LogLine {
     return {
-      timeUnixNano: isSet(object.timeUnixNano)
-        ? globalThis.Number(object.timeUnixNano)
-        : isSet(object.time_unix_nano)
-        ? globalThis.Number(object.time_unix_nano)
+      timeUnixMs: isSet(object.timeUnixMs)
+        ? globalThis.Number(object.timeUnixMs)
+        : isSet(object.time_unix_ms)
+        ? globalThis.Number(object.time_unix_ms)
+        : 0,
+      timeNanos: isSet(object.timeNanos)
+        ? globalThis.Number(object.timeNanos)
+        : isSet(object.time_nanos)
+        ? globalThis.Number(object.time_nanos)
         : 0,
       stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
       content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
@@ -5032,8 +5050,11 @@ export const LogLine: MessageFns<LogLine> = {
 
   toJSON(message: LogLine): unknown {
     const obj: any = {};
-    if (message.timeUnixNano !== 0) {
-      obj.timeUnixNano = Math.round(message.timeUnixNano);
+    if (message.timeUnixMs !== 0) {
+      obj.timeUnixMs = Math.round(message.timeUnixMs);
+    }
+    if (message.timeNanos !== 0) {
+      obj.timeNanos = Math.round(message.timeNanos);
     }
     if (message.stream !== "") {
       obj.stream = message.stream;
@@ -5052,7 +5073,8 @@ export const LogLine: MessageFns<LogLine> = {
   },
   fromPartial(object: DeepPartial<LogLine>): LogLine {
     const message = createBaseLogLine();
-    message.timeUnixNano = object.timeUnixNano ?? 0;
+    message.timeUnixMs = object.timeUnixMs ?? 0;
+    message.timeNanos = object.timeNanos ?? 0;
     message.stream = object.stream ?? "";
     message.content = object.content ?? Buffer.alloc(0);
     message.partial = object.partial ?? false;
@@ -5172,7 +5194,7 @@ export const StatsRequest: MessageFns<StatsRequest> = {
 function createBaseStatsSample(): StatsSample {
   return {
     timeUnixMs: 0,
-    cpuUsageNanos: 0,
+    cpuUsageMicros: 0,
     memoryUsageBytes: 0,
     memoryWorkingSetBytes: 0,
     memoryLimitBytes: 0,
@@ -5189,8 +5211,8 @@ export const StatsSample: MessageFns<StatsSample> = {
     if (message.timeUnixMs !== 0) {
       writer.uint32(8).int64(message.timeUnixMs);
     }
-    if (message.cpuUsageNanos !== 0) {
-      writer.uint32(16).int64(message.cpuUsageNanos);
+    if (message.cpuUsageMicros !== 0) {
+      writer.uint32(88).int64(message.cpuUsageMicros);
     }
     if (message.memoryUsageBytes !== 0) {
       writer.uint32(24).int64(message.memoryUsageBytes);
@@ -5240,12 +5262,12 @@ export const StatsSample: MessageFns<StatsSample> = {
             message.timeUnixMs = longToNumber(reader.int64());
             continue;
           }
-          case 2: {
-            if (tag !== 16) {
+          case 11: {
+            if (tag !== 88) {
               break;
             }
 
-            message.cpuUsageNanos = longToNumber(reader.int64());
+            message.cpuUsageMicros = longToNumber(reader.int64());
             continue;
           }
           case 3: {
@@ -5331,10 +5353,10 @@ export const StatsSample: MessageFns<StatsSample> = {
         : isSet(object.time_unix_ms)
         ? globalThis.Number(object.time_unix_ms)
         : 0,
-      cpuUsageNanos: isSet(object.cpuUsageNanos)
-        ? globalThis.Number(object.cpuUsageNanos)
-        : isSet(object.cpu_usage_nanos)
-        ? globalThis.Number(object.cpu_usage_nanos)
+      cpuUsageMicros: isSet(object.cpuUsageMicros)
+        ? globalThis.Number(object.cpuUsageMicros)
+        : isSet(object.cpu_usage_micros)
+        ? globalThis.Number(object.cpu_usage_micros)
         : 0,
       memoryUsageBytes: isSet(object.memoryUsageBytes)
         ? globalThis.Number(object.memoryUsageBytes)
@@ -5380,8 +5402,8 @@ export const StatsSample: MessageFns<StatsSample> = {
     if (message.timeUnixMs !== 0) {
       obj.timeUnixMs = Math.round(message.timeUnixMs);
     }
-    if (message.cpuUsageNanos !== 0) {
-      obj.cpuUsageNanos = Math.round(message.cpuUsageNanos);
+    if (message.cpuUsageMicros !== 0) {
+      obj.cpuUsageMicros = Math.round(message.cpuUsageMicros);
     }
     if (message.memoryUsageBytes !== 0) {
       obj.memoryUsageBytes = Math.round(message.memoryUsageBytes);
@@ -5416,7 +5438,7 @@ export const StatsSample: MessageFns<StatsSample> = {
   fromPartial(object: DeepPartial<StatsSample>): StatsSample {
     const message = createBaseStatsSample();
     message.timeUnixMs = object.timeUnixMs ?? 0;
-    message.cpuUsageNanos = object.cpuUsageNanos ?? 0;
+    message.cpuUsageMicros = object.cpuUsageMicros ?? 0;
     message.memoryUsageBytes = object.memoryUsageBytes ?? 0;
     message.memoryWorkingSetBytes = object.memoryWorkingSetBytes ?? 0;
     message.memoryLimitBytes = object.memoryLimitBytes ?? 0;
