@@ -13,6 +13,7 @@ import { Public } from '../auth/roles.js';
 import type { Actor } from '../common/request-context.js';
 import { LOGGER } from '../common/logger.js';
 import { FleetEvents } from '../fleet/fleet-events.js';
+import { EventTail } from './event-tail.js';
 import { pumpRelay } from './relay-stream.js';
 import { SocketSender } from './socket-sender.js';
 import { authenticateUpgrade } from './streams.auth.js';
@@ -55,6 +56,7 @@ export class StreamsGateway implements OnGatewayInit<WebSocketServer>, OnGateway
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
     @Inject(AuditService) private readonly audit: Pick<AuditService, 'record'>,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(EventTail) private readonly tail: Pick<EventTail, 'watch'>,
   ) {}
 
   /** Open streams (metrics, tests). */
@@ -78,7 +80,7 @@ export class StreamsGateway implements OnGatewayInit<WebSocketServer>, OnGateway
   private async verify(req: IncomingMessage): Promise<void> {
     const request = parseStreamUrl(req.url ?? '/');
     const actor = await authenticateUpgrade(this.auth, req, requiredRole(request), `${request.kind} stream`);
-    const nodeId = request.kind === 'events' ? '' : (await this.assignments.get(request.assignmentId)).nodeId;
+    const nodeId = request.kind === 'events' || request.kind === 'records' ? '' : (await this.assignments.get(request.assignmentId)).nodeId;
     if (request.kind === 'exec') {
       await this.audit.record({ actorId: actor.userId, actorName: actor.username, action: 'assignment.exec', objectKind: 'assignment', objectId: request.assignmentId, requestId: null, details: { command: request.command, tty: request.tty, stdin: request.stdin } });
     }
@@ -92,6 +94,7 @@ export class StreamsGateway implements OnGatewayInit<WebSocketServer>, OnGateway
     if (!a) return conn.sender.fail(streamError.routeNotFound(req.url ?? '/'));
     try {
       if (a.request.kind === 'events') this.openEvents(conn, a.request);
+      else if (a.request.kind === 'records') this.openRecords(conn, a.request);
       else this.openRelay(conn, a.request, a.nodeId);
     } catch (err) {
       conn.sender.fail(err);
@@ -118,7 +121,17 @@ export class StreamsGateway implements OnGatewayInit<WebSocketServer>, OnGateway
     conn.stop = unsubscribe;
   }
 
-  private openRelay(conn: Conn, r: Exclude<StreamRequest, { kind: 'events' }>, nodeId: string): void {
+  /** Recorded events after the client's last id, then new ones (EventTail: no gap, no repeat). */
+  private openRecords(conn: Conn, r: Extract<StreamRequest, { kind: 'records' }>): void {
+    conn.stop = this.tail.watch({
+      ...(r.after === undefined ? {} : { after: r.after }),
+      filter: r.filter,
+      send: (event) => conn.sender.send({ type: 'record', event }),
+      fail: (err) => conn.sender.fail(err),
+    });
+  }
+
+  private openRelay(conn: Conn, r: Exclude<StreamRequest, { kind: 'events' | 'records' }>, nodeId: string): void {
     let agents: AgentsGateway;
     try {
       agents = this.moduleRef.get(AgentsGateway, { strict: false });

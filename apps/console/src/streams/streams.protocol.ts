@@ -2,6 +2,7 @@
  * The console's WebSocket protocol (see README.md in this folder): one stream per socket,
  * chosen by the upgrade path and its query; one JSON object per text message.
  */
+import type { EventFilter, FleetRecordedEvent } from '../events/index.js';
 import type { FleetEventKind } from '../fleet/fleet-events.js';
 import type { Role } from '../auth/roles.js';
 import { invalidMessage, invalidQuery } from './streams.errors.js';
@@ -10,7 +11,9 @@ export type StreamRequest =
   | { kind: 'logs'; assignmentId: string; follow: boolean; tailLines: number; sinceUnixMs: number; timestamps: boolean }
   | { kind: 'stats'; assignmentId: string; intervalMs: number; stream: boolean }
   | { kind: 'exec'; assignmentId: string; command: string[]; tty: boolean; stdin: boolean; columns: number; rows: number }
-  | { kind: 'events'; kinds: FleetEventKind[]; ids: string[] };
+  | { kind: 'events'; kinds: FleetEventKind[]; ids: string[] }
+  /** Recorded events (GET /api/v1/events) after `after`, then as they are recorded; no `after`: from now on. */
+  | { kind: 'records'; after?: number; filter: EventFilter };
 
 /** Server -> client. */
 export type ServerMessage =
@@ -19,6 +22,7 @@ export type ServerMessage =
   | { type: 'output'; stream: string; data: string }
   | { type: 'exit'; exitCode: number }
   | { type: 'event'; kind: FleetEventKind; id: string; revision: number; nodeId?: string; removed?: true }
+  | { type: 'record'; event: FleetRecordedEvent }
   | { type: 'end' }
   | { type: 'error'; code: string; message: string };
 
@@ -32,13 +36,15 @@ export const CLIENT_MESSAGE_TYPES = ['stdin', 'stdin-eof', 'resize'] as const;
 
 /** Path of the events stream; also the gateway's own path. */
 export const EVENTS_STREAM_PATH = '/api/v1/events/stream';
+/** Path of the recorded-events watch (`berth events --watch`). */
+export const EVENT_RECORDS_PATH = '/api/v1/events/watch';
 const ASSIGNMENT_STREAM = /^\/api\/v1\/assignments\/([^/]+)\/(logs|stats|exec)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const FLEET_KINDS: readonly FleetEventKind[] = ['workload', 'assignment', 'node'];
+const FLEET_KINDS: readonly FleetEventKind[] = ['workload', 'assignment', 'node', 'status'];
 
 /** True when `pathname` is one of the stream endpoints (the adapter routes only these). */
 export function isStreamPath(pathname: string): boolean {
-  return pathname === EVENTS_STREAM_PATH || ASSIGNMENT_STREAM.test(pathname);
+  return pathname === EVENTS_STREAM_PATH || pathname === EVENT_RECORDS_PATH || ASSIGNMENT_STREAM.test(pathname);
 }
 
 /** The role a stream needs: exec runs commands, so operator; the rest only read. */
@@ -56,6 +62,7 @@ export function parseStreamUrl(rawUrl: string): StreamRequest {
     allowOnly(q, ['kind', 'id']);
     return { kind: 'events', kinds: kinds as FleetEventKind[], ids: list(q, 'id') };
   }
+  if (url.pathname === EVENT_RECORDS_PATH) return parseRecords(q);
   const m = ASSIGNMENT_STREAM.exec(url.pathname);
   if (!m?.[1] || !m[2]) throw invalidQuery('path', `${JSON.stringify(url.pathname)} is not a stream`);
   const assignmentId = decodeURIComponent(m[1]);
@@ -105,6 +112,28 @@ export function parseClientMessage(text: string): ClientMessage {
     default:
       throw invalidMessage('type', `unknown message type ${JSON.stringify(o['type'])}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`, 'unknown_message_type');
   }
+}
+
+/** The REST list's filters (kind, object, type) plus `after`, the last event id the client has. */
+function parseRecords(q: URLSearchParams): StreamRequest {
+  allowOnly(q, ['after', 'kind', 'object', 'type']);
+  const filter: EventFilter = {};
+  const text = (name: string, max: number): string | undefined => {
+    const v = q.get(name);
+    if (v === null) return undefined;
+    if (v === '' || v.length > max) throw invalidQuery(name, `it must be 1 to ${max} characters`);
+    return v;
+  };
+  const kind = text('kind', 64);
+  const object = text('object', 253);
+  const type = q.get('type');
+  if (kind !== undefined) filter.objectKind = kind;
+  if (object !== undefined) filter.objectId = object;
+  if (type !== null) {
+    if (type !== 'Normal' && type !== 'Warning') throw invalidQuery('type', `${JSON.stringify(type)} is not Normal or Warning`);
+    filter.type = type;
+  }
+  return q.has('after') ? { kind: 'records', after: int(q, 'after', 0, Number.MAX_SAFE_INTEGER), filter } : { kind: 'records', filter };
 }
 
 function allowOnly(q: URLSearchParams, known: string[]): void {
