@@ -166,27 +166,6 @@ test('workloads rollout status: progress lines until observed == desired; --time
   });
 });
 
-test('events: oldest first in a table; eventsSince follows cursors back to the last id seen', async () => {
-  await withHome(async (home) => {
-    const fake = new FakeConsole();
-    await loggedIn(fake, home);
-    fake.events = Array.from({ length: 250 }, (_, i) => ({
-      id: i + 1, type: i % 2 ? 'Warning' : 'Normal', reason: `R${i + 1}`, message: `m${i + 1}`, objectKind: 'workload', objectId: 'w1', createdAt: '2026-01-01T00:00:00Z',
-    })) as typeof fake.events;
-    await writeFile(join(home, 'w.yaml'), 'name: web\nspec: {image: "busybox:latest"}\n');
-    await runCli(fake, home, ['workloads', 'apply', '-f', join(home, 'w.yaml')]);
-    fake.events.at(-1)!.objectId = 'id-web';
-    const r = await runCli(fake, home, ['events', '--limit', '2']);
-    assert.equal(r.stdout, ['AGE   TYPE      REASON   OBJECT         MESSAGE', '60s   Normal    R249     workload/w1    m249', '60s   Warning   R250     workload/web   m250', ''].join('\n'));
-    const { eventsSince } = await import('./events.js');
-    const { ApiClient } = await import('../client.js');
-    const client = new ApiClient(SERVER, { token: 'tok-1' }, fake.fetch as typeof fetch);
-    const since = await eventsSince(client, {}, 20);
-    assert.deepEqual([since.length, since[0]?.id, since.at(-1)?.id], [230, 21, 250]);
-    assert.deepEqual(await eventsSince(client, {}, 250), []);
-  });
-});
-
 test('nodes: ls table, label k=v and k- with If-Match of the revision read, drain; bad label changes are usage errors', async () => {
   await withHome(async (home) => {
     const fake = new FakeConsole();
@@ -227,25 +206,5 @@ test('login --token stores a given token after checking it; --help per command e
     assert.deepEqual([help.code, help.stdout], [0, 'usage: berth workloads scale NAME --replicas N [--revision R]\nset the replica count\n']);
     assert.equal((await runCli(fake, home, [])).code, 2);
     assert.match((await runCli(fake, home, ['--help'])).stdout, /berth workloads rollout status NAME/);
-  });
-});
-
-test('events --watch: prints the latest, then only newer events as they appear, one line each', async () => {
-  await withHome(async (home) => {
-    const fake = new FakeConsole();
-    await loggedIn(fake, home);
-    const ev = (id: number) => ({ id, type: 'Normal' as const, reason: 'Scheduled', message: `e${id}`, objectKind: 'workload', objectId: 'w1', createdAt: '2026-01-01T00:00:00.000Z' });
-    fake.events = [ev(1), ev(2)];
-    let sleeps = 0;
-    const r = await runCli(fake, home, ['events', '--watch'], {
-      onSleep: () => {
-        sleeps++;
-        if (sleeps === 1) fake.events.push(ev(3), ev(4));
-        if (sleeps === 3) throw new Error('stop watching');
-      },
-    });
-    assert.equal(r.stderr, 'berth: internal error: stop watching\n');
-    assert.equal(r.stdout, [1, 2, 3, 4].map((i) => `2026-01-01T00:00:00.000Z  Normal   workload/w1  Scheduled: e${i}\n`).join(''));
-    assert.deepEqual(fake.seen.filter((s) => s.path === '/api/v1/events').length, 3);
   });
 });

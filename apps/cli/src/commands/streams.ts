@@ -1,7 +1,7 @@
 import { WebSocket, type RawData } from 'ws';
 import { bool, int, str } from '../args.js';
 import { ApiError, CliError, UsageError, errorMessage } from '../errors.js';
-import type { Assignment } from '../types.js';
+import type { Assignment, FleetEvent } from '../types.js';
 import { resolveTarget, seg, type Command, type Context } from './context.js';
 
 /**
@@ -12,14 +12,36 @@ import { resolveTarget, seg, type Command, type Context } from './context.js';
  *   exec  GET /api/v1/assignments/{id}/exec?command=ARG&command=ARG...&tty=&stdin=&columns=&rows=
  *         client: {type:"stdin", data: base64} | {type:"stdin-eof"} | {type:"resize", columns, rows}
  *         server: {type:"output", stream, data: base64} ... {type:"exit", exitCode} | {type:"error", code, message}
+ *   events GET /api/v1/events/watch?after=ID&kind=&object=&type=   (berth events --watch, events.ts)
+ *         server: {type:"record", event} ... | {type:"error", code, message}
  * Authentication is the same bearer token (or session cookie) as REST, in the upgrade request.
  */
 export type ServerMessage =
   | { type: 'log'; stream: string; time?: string; line: string; partial?: boolean }
   | { type: 'output'; stream: string; data: string }
   | { type: 'exit'; exitCode: number }
+  | { type: 'record'; event: FleetEvent }
   | { type: 'end' }
   | { type: 'error'; code: string; message: string };
+
+/** The console ended the stream with an error frame; `code` is its stable code. */
+export class StreamFrameError extends CliError {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StreamFrameError';
+  }
+}
+
+/** The socket failed below the protocol (refused, reset, TLS): worth a retry for long-lived watches. */
+export class StreamConnectionError extends CliError {
+  constructor(message: string, cause: unknown) {
+    super(message, 1, { cause });
+    this.name = 'StreamConnectionError';
+  }
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,7 +62,7 @@ async function targets(ctx: Context, server: string, headers: Record<string, str
   return items.map((a) => ({ id: a.id, label: `${a.workloadName}-${a.replicaIndex}` }));
 }
 
-async function authHeaders(ctx: Context): Promise<{ server: string; headers: Record<string, string> }> {
+export async function authHeaders(ctx: Context): Promise<{ server: string; headers: Record<string, string> }> {
   const t = await resolveTarget(ctx);
   if (t.token !== undefined) return { server: t.server, headers: { authorization: `Bearer ${t.token}` } };
   if (t.session !== undefined) return { server: t.server, headers: { cookie: `berth_session=${t.session}` } };
@@ -49,27 +71,42 @@ async function authHeaders(ctx: Context): Promise<{ server: string; headers: Rec
 
 /**
  * Opens the socket and feeds each server message to `onMessage` until it returns a value,
- * an `end` arrives or the socket closes. Listeners are attached before the upgrade completes:
+ * an `end` arrives, the socket closes or `signal` aborts (then it resolves undefined). Listeners are attached before the upgrade completes:
  * the server may send right away, in the same read as the upgrade response. An HTTP answer
  * instead of an upgrade becomes an ApiError (a 404 route_not_found: the console lacks the route).
  */
-export function stream<T>(url: URL, headers: Record<string, string>, what: string, onMessage: (m: ServerMessage) => T | undefined, onOpen?: (ws: WebSocket) => void): Promise<T | undefined> {
+export function stream<T>(
+  url: URL,
+  headers: Record<string, string>,
+  what: string,
+  onMessage: (m: ServerMessage) => T | undefined,
+  onOpen?: (ws: WebSocket) => void,
+  signal?: AbortSignal,
+): Promise<T | undefined> {
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return new Promise((resolve, reject) => {
     let settled = false;
+    const onAbort = () => {
+      finish(undefined);
+      if (ws.readyState === ws.OPEN) ws.close();
+      else ws.terminate();
+    };
     const finish = (err: unknown, value?: T) => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
       if (err) reject(err);
       else resolve(value);
     };
+    if (signal?.aborted) return resolve(undefined);
     const ws = new WebSocket(url, { headers });
+    signal?.addEventListener('abort', onAbort, { once: true });
     ws.once('open', () => onOpen?.(ws));
     ws.on('message', (data) => {
       if (settled) return;
       try {
         const m = parseMessage(data);
-        if (m.type === 'error') throw new CliError(`failed to ${what}: ${m.message}`);
+        if (m.type === 'error') throw new StreamFrameError(m.code, `failed to ${what}: ${m.message}`);
         const r = onMessage(m);
         if (r !== undefined || m.type === 'end') {
           ws.close();
@@ -81,7 +118,7 @@ export function stream<T>(url: URL, headers: Record<string, string>, what: strin
       }
     });
     ws.once('close', () => finish(undefined));
-    ws.once('error', (err) => finish(new CliError(`failed to ${what}: ${errorMessage(err)}`, 1, { cause: err })));
+    ws.on('error', (err) => finish(new StreamConnectionError(`failed to ${what}: ${errorMessage(err)}`, err)));
     ws.once('unexpected-response', (_req, res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -113,7 +150,8 @@ export function parseMessage(data: RawData): ServerMessage {
     throw new CliError('failed to read stream: the console sent a message that is not JSON');
   }
   const t = (m as { type?: unknown } | null)?.type;
-  if (typeof t !== 'string' || !['log', 'output', 'exit', 'end', 'error'].includes(t)) throw new CliError(`failed to read stream: unknown message type ${JSON.stringify(t)}`);
+  if (typeof t !== 'string' || !['log', 'output', 'exit', 'record', 'end', 'error'].includes(t)) throw new CliError(`failed to read stream: unknown message type ${JSON.stringify(t)}`);
+  if (t === 'record' && typeof (m as { event?: { id?: unknown } }).event?.id !== 'number') throw new CliError('failed to read stream: a record message without an event id');
   return m as ServerMessage;
 }
 

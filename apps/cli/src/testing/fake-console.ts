@@ -1,3 +1,6 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { run } from '../cli.js';
 import type { Io } from '../commands/context.js';
 import type { Assignment, FleetEvent, Node, Workload } from '../types.js';
@@ -29,6 +32,12 @@ export class FakeConsole {
   adminPassword = 'pw-123456';
   /** Role the logged-in user gets; non-admins may not create tokens. */
   role = 'admin';
+  /** The API token the fake accepts (login hands out tok-1); change it to revoke. */
+  validToken = 'tok-1';
+  /** Upgrade URLs of /api/v1/events/watch, in order (after listen()). */
+  readonly watchUrls: string[] = [];
+  private http: Server | undefined;
+  private readonly watchers = new Map<WebSocket, { after: number; query: URLSearchParams }>();
 
   readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(String(input));
@@ -40,12 +49,92 @@ export class FakeConsole {
     return new Response(r.body === undefined ? null : JSON.stringify(r.body), { status: r.status, headers: { 'content-type': 'application/json', ...(r.headers ?? {}) } });
   };
 
+  /**
+   * Serves this fake on 127.0.0.1 as well: REST through route(), and the events watch over a
+   * real WebSocket (backlog after `after`, then events added with recordEvent). Returns the URL.
+   */
+  async listen(): Promise<string> {
+    const wss = new WebSocketServer({ noServer: true });
+    const http = createServer((req, res) => {
+      let text = '';
+      req.setEncoding('utf8').on('data', (c: string) => (text += c));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://fake');
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        const r = this.route({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body: text ? (JSON.parse(text) as unknown) : undefined });
+        res.writeHead(r.status, { 'content-type': 'application/json', ...(r.headers ?? {}) }).end(r.body === undefined ? undefined : JSON.stringify(r.body));
+      });
+    });
+    http.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      this.watchUrls.push(`${url.pathname}${url.search}`);
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      const refusal = url.pathname !== '/api/v1/events/watch'
+        ? this.error(404, 'route_not_found', `Cannot GET ${url.pathname}`)
+        : !this.authed({ method: 'GET', path: url.pathname, query: url.searchParams, headers, body: undefined })
+          ? this.error(401, 'invalid_token', 'failed to authenticate request: the token is not valid')
+          : undefined;
+      if (refusal) {
+        const text = JSON.stringify(refusal.body);
+        socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const w = { after: Number(url.searchParams.get('after') ?? 0), query: url.searchParams };
+        this.watchers.set(ws, w);
+        ws.once('close', () => this.watchers.delete(ws));
+        for (const e of [...this.events].sort((a, b) => a.id - b.id)) this.sendRecord(ws, w, e);
+      });
+    });
+    this.http = http;
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  }
+
+  /** Adds an event and sends it to every open watch it matches. */
+  recordEvent(e: FleetEvent): void {
+    this.events.push(e);
+    for (const [ws, w] of this.watchers) this.sendRecord(ws, w, e);
+  }
+
+  /** Open watch sockets. */
+  get watching(): number {
+    return this.watchers.size;
+  }
+
+  /** Cuts every watch socket (no close frame), as a network drop would. */
+  dropWatchers(): void {
+    for (const ws of this.watchers.keys()) ws.terminate();
+  }
+
+  /** Ends every watch with an error frame and close code 4000 + status. */
+  failWatchers(code: string, message: string, status: number): void {
+    for (const ws of this.watchers.keys()) {
+      ws.send(JSON.stringify({ type: 'error', code, message }));
+      ws.close(4000 + status, code);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.dropWatchers();
+    const http = this.http;
+    if (!http) return;
+    http.closeAllConnections();
+    await new Promise((r) => http.close(r));
+  }
+
+  private sendRecord(ws: WebSocket, w: { after: number; query: URLSearchParams }, e: FleetEvent): void {
+    const q = w.query;
+    if (e.id <= w.after || (q.has('kind') && q.get('kind') !== e.objectKind) || (q.has('object') && q.get('object') !== e.objectId) || (q.has('type') && q.get('type') !== e.type)) return;
+    ws.send(JSON.stringify({ type: 'record', event: e }));
+  }
+
   private error(status: number, code: string, message: string, errors?: { path: string; message: string }[]): Reply {
     return { status, body: { code, message, requestId: 'r1', ...(errors ? { errors } : {}) } };
   }
 
   private authed(req: SeenRequest): boolean {
-    return req.headers['authorization'] === 'Bearer tok-1' || req.headers['cookie'] === 'berth_session=sess-1';
+    return req.headers['authorization'] === `Bearer ${this.validToken}` || req.headers['cookie'] === 'berth_session=sess-1';
   }
 
   private route(req: SeenRequest): Reply {
@@ -72,7 +161,10 @@ export class FakeConsole {
       return { status: 200, body: { items: this.assignments.filter((a) => w === null || a.workloadName === w) } };
     }
     if (path === '/api/v1/events') {
-      const items = [...this.events].sort((a, b) => b.id - a.id);
+      const q = req.query;
+      const items = [...this.events]
+        .filter((e) => (!q.has('kind') || q.get('kind') === e.objectKind) && (!q.has('object') || q.get('object') === e.objectId) && (!q.has('type') || q.get('type') === e.type))
+        .sort((a, b) => b.id - a.id);
       const limit = Number(req.query.get('limit') ?? 100);
       const after = req.query.get('cursor');
       const from = after === null ? items : items.filter((e) => e.id < Number(after));
