@@ -66,7 +66,7 @@ test('auth(rest): no credentials, forged, expired and revoked tokens are refused
   }
 });
 
-test('auth(rest): viewers read, operators cannot manage users or tokens, every mutation is audited', async () => {
+test('auth(rest): viewers read, operators cannot manage users or other users\' tokens, every mutation is audited', async () => {
   const t = await startTestApp();
   try {
     const viewer = await t.tokenFor('viewer', 'vera');
@@ -75,7 +75,7 @@ test('auth(rest): viewers read, operators cannot manage users or tokens, every m
     const denied = await t.call('POST', '/api/v1/users', { token: operator, body: { username: 'x', password: 'password-1', role: 'viewer' } });
     assert.equal(denied.status, 403);
     assert.equal(denied.body.code, 'permission_denied');
-    assert.equal((await t.call('POST', '/api/v1/tokens', { token: viewer, body: { name: 'mine' } })).status, 403);
+    assert.equal((await t.call('POST', '/api/v1/tokens', { token: viewer, body: { name: 'theirs', username: 'otto' } })).status, 403);
     assert.equal((await t.call('GET', '/api/v1/users', { token: viewer })).status, 403);
     assert.equal((await t.call('GET', '/api/v1/audit', { token: operator })).status, 403);
 

@@ -23,7 +23,7 @@ async function setup() {
   const tokenLookup: TokenLookup = { findByHash: async (h) => tokens.get(h), touch: async () => undefined };
   const auth = new AuthService(users, sessionStore, tokenLookup, { sessionTtlSeconds: 3600 });
   const addToken = (secret: string, t: Partial<ApiToken>) =>
-    tokens.set(sha256(secret), { token: { id: 't', userId: 'u1', username: 'ann', name: 'n', expiresAt: null, lastUsedAt: null, revokedAt: null, revision: 1, createdAt: new Date(), ...t }, user });
+    tokens.set(sha256(secret), { token: { id: 't', userId: 'u1', username: 'ann', name: 'n', role: 'operator', expiresAt: null, lastUsedAt: null, revokedAt: null, revision: 1, createdAt: new Date(), ...t }, user });
   return { auth, user, sessions, addToken };
 }
 
@@ -56,6 +56,16 @@ test('AuthService: sessions expire; tokens are refused when unknown, expired, re
   await assert.rejects(auth.authenticateToken('gone', new Date(10)), code('token_revoked'));
   user.disabled = true;
   await assert.rejects(auth.authenticateToken('good', new Date(10)), code('user_disabled'));
+});
+
+test('AuthService.authenticateToken: the actor gets the lower of the token role and the owner role', async () => {
+  const { auth, user, addToken } = await setup();
+  addToken('narrow', { role: 'viewer' });
+  addToken('wide', { role: 'admin' });
+  assert.equal((await auth.authenticateToken('narrow', new Date(10))).role, 'viewer');
+  assert.equal((await auth.authenticateToken('wide', new Date(10))).role, 'operator', 'an operator owner caps an admin token');
+  user.role = 'viewer';
+  assert.equal((await auth.authenticateToken('wide', new Date(10))).role, 'viewer', 'demoting the owner demotes its tokens');
 });
 
 test('readCookie: finds one cookie among several, tolerates quotes, ignores bad encoding', () => {

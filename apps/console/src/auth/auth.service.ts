@@ -7,6 +7,7 @@ import { withoutHash } from '../users/users.repository.js';
 import type { User } from '../users/users.types.js';
 import { authError } from './auth.errors.js';
 import { newSecret, sha256, verifyPassword } from './passwords.js';
+import { roleAllows } from './roles.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 export const SESSION_COOKIE = 'berth_session';
@@ -53,7 +54,9 @@ export class AuthService {
     if (found.token.expiresAt && found.token.expiresAt <= now) throw authError.tokenExpired();
     if (found.user.disabled) throw authError.userDisabled(found.user.username);
     await this.tokens.touch(found.token.id, now).catch(() => undefined);
-    return { userId: found.user.id, username: found.user.username, role: found.user.role, via: 'token', tokenId: found.token.id };
+    // The lower of the token's role and its owner's current one: demoting a user demotes its tokens.
+    const role = roleAllows(found.token.role, found.user.role) ? found.user.role : found.token.role;
+    return { userId: found.user.id, username: found.user.username, role, via: 'token', tokenId: found.token.id };
   }
 
   async authenticateSession(secret: string, now = new Date()): Promise<Actor> {

@@ -6,6 +6,7 @@ import type { PageRequest } from '../common/pagination.js';
 import type { ApiToken as Row, User as UserRow } from '../generated/prisma/client.js';
 import { toUser } from '../users/users.repository.js';
 import type { UserWithHash } from '../users/users.types.js';
+import type { Role } from '../auth/roles.js';
 import type { ApiToken } from './tokens.types.js';
 
 function toToken(r: Row & { user: UserRow }): ApiToken {
@@ -14,6 +15,7 @@ function toToken(r: Row & { user: UserRow }): ApiToken {
     userId: r.userId,
     username: r.user.username,
     name: r.name,
+    role: r.role,
     expiresAt: r.expiresAt,
     lastUsedAt: r.lastUsedAt,
     revokedAt: r.revokedAt,
@@ -26,9 +28,9 @@ function toToken(r: Row & { user: UserRow }): ApiToken {
 export class TokensRepository {
   constructor(@Inject(DatabaseService) private readonly db: DatabaseService) {}
 
-  async create(userId: string, name: string, tokenHash: string, expiresAt: Date | null): Promise<ApiToken> {
+  async create(userId: string, name: string, role: Role, tokenHash: string, expiresAt: Date | null): Promise<ApiToken> {
     try {
-      return toToken(await this.db.prisma.apiToken.create({ data: { userId, name, tokenHash, expiresAt }, include: { user: true } }));
+      return toToken(await this.db.prisma.apiToken.create({ data: { userId, name, role, tokenHash, expiresAt }, include: { user: true } }));
     } catch (err) {
       if (isUniqueViolation(err)) throw alreadyExists('token', name, err);
       throw err;
@@ -45,7 +47,7 @@ export class TokensRepository {
     return r ? toToken(r) : undefined;
   }
 
-  /** Newest first by id order of creation; cursor is the last id. */
+  /** In id order (ids are random: a stable order, not creation time); cursor is the last id. */
   async list(userId: string | undefined, page: PageRequest): Promise<ApiToken[]> {
     const rows = await this.db.prisma.apiToken.findMany({
       where: { ...(userId ? { userId } : {}), ...(page.after ? { id: { gt: page.after } } : {}) },

@@ -1561,6 +1561,7 @@ export const ApiTokenScalarFieldEnum = {
   id: 'id',
   userId: 'userId',
   name: 'name',
+  role: 'role',
   tokenHash: 'tokenHash',
   expiresAt: 'expiresAt',
   lastUsedAt: 'lastUsedAt',

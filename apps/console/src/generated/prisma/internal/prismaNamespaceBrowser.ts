@@ -213,6 +213,7 @@ export const ApiTokenScalarFieldEnum = {
   id: 'id',
   userId: 'userId',
   name: 'name',
+  role: 'role',
   tokenHash: 'tokenHash',
   expiresAt: 'expiresAt',
   lastUsedAt: 'lastUsedAt',

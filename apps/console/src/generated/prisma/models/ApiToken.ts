@@ -38,6 +38,7 @@ export type ApiTokenMinAggregateOutputType = {
   id: string | null
   userId: string | null
   name: string | null
+  role: $Enums.Role | null
   tokenHash: string | null
   expiresAt: Date | null
   lastUsedAt: Date | null
@@ -50,6 +51,7 @@ export type ApiTokenMaxAggregateOutputType = {
   id: string | null
   userId: string | null
   name: string | null
+  role: $Enums.Role | null
   tokenHash: string | null
   expiresAt: Date | null
   lastUsedAt: Date | null
@@ -62,6 +64,7 @@ export type ApiTokenCountAggregateOutputType = {
   id: number
   userId: number
   name: number
+  role: number
   tokenHash: number
   expiresAt: number
   lastUsedAt: number
@@ -84,6 +87,7 @@ export type ApiTokenMinAggregateInputType = {
   id?: true
   userId?: true
   name?: true
+  role?: true
   tokenHash?: true
   expiresAt?: true
   lastUsedAt?: true
@@ -96,6 +100,7 @@ export type ApiTokenMaxAggregateInputType = {
   id?: true
   userId?: true
   name?: true
+  role?: true
   tokenHash?: true
   expiresAt?: true
   lastUsedAt?: true
@@ -108,6 +113,7 @@ export type ApiTokenCountAggregateInputType = {
   id?: true
   userId?: true
   name?: true
+  role?: true
   tokenHash?: true
   expiresAt?: true
   lastUsedAt?: true
@@ -207,6 +213,7 @@ export type ApiTokenGroupByOutputType = {
   id: string
   userId: string
   name: string
+  role: $Enums.Role
   tokenHash: string
   expiresAt: Date | null
   lastUsedAt: Date | null
@@ -242,6 +249,7 @@ export type ApiTokenWhereInput = {
   id?: Prisma.UuidFilter<"ApiToken"> | string
   userId?: Prisma.UuidFilter<"ApiToken"> | string
   name?: Prisma.StringFilter<"ApiToken"> | string
+  role?: Prisma.EnumRoleFilter<"ApiToken"> | $Enums.Role
   tokenHash?: Prisma.StringFilter<"ApiToken"> | string
   expiresAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   lastUsedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
@@ -255,6 +263,7 @@ export type ApiTokenOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   name?: Prisma.SortOrder
+  role?: Prisma.SortOrder
   tokenHash?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -273,6 +282,7 @@ export type ApiTokenWhereUniqueInput = Prisma.AtLeast<{
   NOT?: Prisma.ApiTokenWhereInput | Prisma.ApiTokenWhereInput[]
   userId?: Prisma.UuidFilter<"ApiToken"> | string
   name?: Prisma.StringFilter<"ApiToken"> | string
+  role?: Prisma.EnumRoleFilter<"ApiToken"> | $Enums.Role
   expiresAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   lastUsedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
@@ -285,6 +295,7 @@ export type ApiTokenOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   name?: Prisma.SortOrder
+  role?: Prisma.SortOrder
   tokenHash?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -305,6 +316,7 @@ export type ApiTokenScalarWhereWithAggregatesInput = {
   id?: Prisma.UuidWithAggregatesFilter<"ApiToken"> | string
   userId?: Prisma.UuidWithAggregatesFilter<"ApiToken"> | string
   name?: Prisma.StringWithAggregatesFilter<"ApiToken"> | string
+  role?: Prisma.EnumRoleWithAggregatesFilter<"ApiToken"> | $Enums.Role
   tokenHash?: Prisma.StringWithAggregatesFilter<"ApiToken"> | string
   expiresAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ApiToken"> | Date | string | null
   lastUsedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ApiToken"> | Date | string | null
@@ -316,6 +328,7 @@ export type ApiTokenScalarWhereWithAggregatesInput = {
 export type ApiTokenCreateInput = {
   id?: string
   name: string
+  role: $Enums.Role
   tokenHash: string
   expiresAt?: Date | string | null
   lastUsedAt?: Date | string | null
@@ -329,6 +342,7 @@ export type ApiTokenUncheckedCreateInput = {
   id?: string
   userId: string
   name: string
+  role: $Enums.Role
   tokenHash: string
   expiresAt?: Date | string | null
   lastUsedAt?: Date | string | null
@@ -340,6 +354,7 @@ export type ApiTokenUncheckedCreateInput = {
 export type ApiTokenUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -353,6 +368,7 @@ export type ApiTokenUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -365,6 +381,7 @@ export type ApiTokenCreateManyInput = {
   id?: string
   userId: string
   name: string
+  role: $Enums.Role
   tokenHash: string
   expiresAt?: Date | string | null
   lastUsedAt?: Date | string | null
@@ -376,6 +393,7 @@ export type ApiTokenCreateManyInput = {
 export type ApiTokenUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -388,6 +406,7 @@ export type ApiTokenUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   userId?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -415,6 +434,7 @@ export type ApiTokenCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   name?: Prisma.SortOrder
+  role?: Prisma.SortOrder
   tokenHash?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
@@ -431,6 +451,7 @@ export type ApiTokenMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   name?: Prisma.SortOrder
+  role?: Prisma.SortOrder
   tokenHash?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
@@ -443,6 +464,7 @@ export type ApiTokenMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   userId?: Prisma.SortOrder
   name?: Prisma.SortOrder
+  role?: Prisma.SortOrder
   tokenHash?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
@@ -500,6 +522,7 @@ export type ApiTokenUncheckedUpdateManyWithoutUserNestedInput = {
 export type ApiTokenCreateWithoutUserInput = {
   id?: string
   name: string
+  role: $Enums.Role
   tokenHash: string
   expiresAt?: Date | string | null
   lastUsedAt?: Date | string | null
@@ -511,6 +534,7 @@ export type ApiTokenCreateWithoutUserInput = {
 export type ApiTokenUncheckedCreateWithoutUserInput = {
   id?: string
   name: string
+  role: $Enums.Role
   tokenHash: string
   expiresAt?: Date | string | null
   lastUsedAt?: Date | string | null
@@ -552,6 +576,7 @@ export type ApiTokenScalarWhereInput = {
   id?: Prisma.UuidFilter<"ApiToken"> | string
   userId?: Prisma.UuidFilter<"ApiToken"> | string
   name?: Prisma.StringFilter<"ApiToken"> | string
+  role?: Prisma.EnumRoleFilter<"ApiToken"> | $Enums.Role
   tokenHash?: Prisma.StringFilter<"ApiToken"> | string
   expiresAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
   lastUsedAt?: Prisma.DateTimeNullableFilter<"ApiToken"> | Date | string | null
@@ -563,6 +588,7 @@ export type ApiTokenScalarWhereInput = {
 export type ApiTokenCreateManyUserInput = {
   id?: string
   name: string
+  role: $Enums.Role
   tokenHash: string
   expiresAt?: Date | string | null
   lastUsedAt?: Date | string | null
@@ -574,6 +600,7 @@ export type ApiTokenCreateManyUserInput = {
 export type ApiTokenUpdateWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -585,6 +612,7 @@ export type ApiTokenUpdateWithoutUserInput = {
 export type ApiTokenUncheckedUpdateWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -596,6 +624,7 @@ export type ApiTokenUncheckedUpdateWithoutUserInput = {
 export type ApiTokenUncheckedUpdateManyWithoutUserInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumRoleFieldUpdateOperationsInput | $Enums.Role
   tokenHash?: Prisma.StringFieldUpdateOperationsInput | string
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -610,6 +639,7 @@ export type ApiTokenSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   id?: boolean
   userId?: boolean
   name?: boolean
+  role?: boolean
   tokenHash?: boolean
   expiresAt?: boolean
   lastUsedAt?: boolean
@@ -623,6 +653,7 @@ export type ApiTokenSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   id?: boolean
   userId?: boolean
   name?: boolean
+  role?: boolean
   tokenHash?: boolean
   expiresAt?: boolean
   lastUsedAt?: boolean
@@ -636,6 +667,7 @@ export type ApiTokenSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   id?: boolean
   userId?: boolean
   name?: boolean
+  role?: boolean
   tokenHash?: boolean
   expiresAt?: boolean
   lastUsedAt?: boolean
@@ -649,6 +681,7 @@ export type ApiTokenSelectScalar = {
   id?: boolean
   userId?: boolean
   name?: boolean
+  role?: boolean
   tokenHash?: boolean
   expiresAt?: boolean
   lastUsedAt?: boolean
@@ -657,7 +690,7 @@ export type ApiTokenSelectScalar = {
   createdAt?: boolean
 }
 
-export type ApiTokenOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "name" | "tokenHash" | "expiresAt" | "lastUsedAt" | "revokedAt" | "revision" | "createdAt", ExtArgs["result"]["apiToken"]>
+export type ApiTokenOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "name" | "role" | "tokenHash" | "expiresAt" | "lastUsedAt" | "revokedAt" | "revision" | "createdAt", ExtArgs["result"]["apiToken"]>
 export type ApiTokenInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
 }
@@ -677,6 +710,10 @@ export type $ApiTokenPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     id: string
     userId: string
     name: string
+    /**
+     * The most this token may do; never above the owner's role (the lower of the two applies).
+     */
+    role: $Enums.Role
     tokenHash: string
     expiresAt: Date | null
     lastUsedAt: Date | null
@@ -1110,6 +1147,7 @@ export interface ApiTokenFieldRefs {
   readonly id: Prisma.FieldRef<"ApiToken", 'String'>
   readonly userId: Prisma.FieldRef<"ApiToken", 'String'>
   readonly name: Prisma.FieldRef<"ApiToken", 'String'>
+  readonly role: Prisma.FieldRef<"ApiToken", 'Role'>
   readonly tokenHash: Prisma.FieldRef<"ApiToken", 'String'>
   readonly expiresAt: Prisma.FieldRef<"ApiToken", 'DateTime'>
   readonly lastUsedAt: Prisma.FieldRef<"ApiToken", 'DateTime'>
