@@ -74,6 +74,20 @@ export class NodesHttpController {
     return this.nodes.drain(name, optionalRevision(ifMatch, body, name));
   }
 
+  @Post(':name/revoke')
+  @HttpCode(200)
+  @RequireRole('admin')
+  @Audited('node.revoke', 'node', 'name')
+  @ApiOperation({
+    summary:
+      "Revoke the node's client certificate (admin): its agent is cut off at once, the node turns NotReady and its " +
+      'replicas move elsewhere. The node stays listed with revokedAt; it can come back only by registering again ' +
+      'with a join token. 409 node_already_revoked on a second call.',
+  })
+  revoke(@Param('name') name: string): Promise<Node> {
+    return this.nodes.revoke(name);
+  }
+
   @Delete(':name')
   @HttpCode(204)
   @Audited('node.delete', 'node', 'name')

@@ -51,3 +51,53 @@ test('nodes(rest): list with selectors, label with If-Match, cordon/drain/uncord
     await t.close();
   }
 });
+
+test('nodes(rest): revoke is admin-only, keeps the node listed NotReady with revokedAt, is audited, 404 unknown, 409 twice', async () => {
+  const t = await startTestApp();
+  try {
+    const op = await t.tokenFor('operator');
+    const viewer = await t.tokenFor('viewer');
+    const events: FleetEvent[] = [];
+    t.app.get(FleetEvents).subscribe((e) => events.push(e));
+    const { id } = await insertNode(t, 'n1', { zone: 'a' });
+    await insertNode(t, 'n2');
+
+    for (const token of [op, viewer]) {
+      const denied = await t.call('POST', '/api/v1/nodes/n1/revoke', { token });
+      assert.equal(denied.status, 403);
+      assert.equal(denied.body.code, 'permission_denied');
+    }
+    assert.equal((await t.call('GET', '/api/v1/nodes/n1', { token: viewer })).body.revokedAt, null);
+
+    const revoked = await t.call('POST', '/api/v1/nodes/n1/revoke', { token: t.adminToken });
+    assert.equal(revoked.status, 200);
+    assert.equal(revoked.body.name, 'n1');
+    assert.equal(revoked.body.status, 'NotReady');
+    assert.ok(Date.parse(revoked.body.revokedAt) > 0);
+    assert.deepEqual(events.filter((e) => e.id === id), [{ kind: 'node', id, revision: revoked.body.revision, removed: true }]);
+
+    const listed = await t.call('GET', '/api/v1/nodes', { token: viewer });
+    assert.deepEqual(listed.body.items.map((n: { name: string; status: string; revokedAt: string | null }) => [n.name, n.status, n.revokedAt]), [
+      ['n1', 'NotReady', revoked.body.revokedAt],
+      ['n2', 'Ready', null],
+    ]);
+
+    const again = await t.call('POST', '/api/v1/nodes/n1/revoke', { token: t.adminToken });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.code, 'node_already_revoked');
+    assert.match(again.body.message, /node n1 is already revoked/);
+    assert.equal((await t.call('GET', '/api/v1/nodes/n1', { token: viewer })).body.revokedAt, revoked.body.revokedAt, 'a second call does not move revokedAt');
+
+    const unknown = await t.call('POST', '/api/v1/nodes/nope/revoke', { token: t.adminToken });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, 'node_not_found');
+
+    const audit = await t.call('GET', '/api/v1/audit?action=node.revoke', { token: t.adminToken });
+    assert.deepEqual(
+      audit.body.items.map((r: { objectKind: string; objectId: string; actorName: string; details: { outcome: string } }) => [r.objectKind, r.objectId, r.actorName, r.details.outcome]).sort(),
+      [['node', 'n1', 'admin', 'node_already_revoked'], ['node', 'n1', 'admin', 'ok'], ['node', 'nope', 'admin', 'node_not_found']],
+    );
+  } finally {
+    await t.close();
+  }
+});

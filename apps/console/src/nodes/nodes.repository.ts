@@ -56,6 +56,17 @@ export class NodesRepository {
     return n.count === 0 ? undefined : this.findByName(name);
   }
 
+  /**
+   * Revokes the node's certificate and marks it NotReady, once: `revoked` when this call did
+   * it, `already` when it was revoked before, undefined when there is no such node.
+   */
+  async revoke(name: string, at: Date): Promise<{ outcome: 'revoked' | 'already'; node: Node } | undefined> {
+    const n = await this.db.prisma.node.updateMany({ where: { name, revokedAt: null }, data: { revokedAt: at, status: 'NotReady' } });
+    const node = await this.findByName(name);
+    if (!node) return undefined;
+    return { outcome: n.count === 1 ? 'revoked' : 'already', node };
+  }
+
   /** Deletes the node; its assignments and statuses cascade. Returns what was removed. */
   async delete(name: string): Promise<{ node: Node; assignmentIds: string[] } | undefined> {
     return this.db.prisma.$transaction(async (tx) => {

@@ -3,14 +3,15 @@ import { notFound, revisionConflict } from '../common/errors.js';
 import { matchesLabels, type LabelRequirement } from '../common/labels.js';
 import { filteredPage, type Page, type PageRequest } from '../common/pagination.js';
 import { FleetEvents, type FleetEvent } from '../fleet/fleet-events.js';
+import { nodeError } from './nodes.errors.js';
 import { NodesRepository } from './nodes.repository.js';
 import type { Node, NodeFilter, NodePatch } from './nodes.types.js';
 
-export type NodesStore = Pick<NodesRepository, 'findByName' | 'listAfter' | 'updateIfRevision' | 'delete' | 'currentStoreRevision'>;
+export type NodesStore = Pick<NodesRepository, 'findByName' | 'listAfter' | 'updateIfRevision' | 'revoke' | 'delete' | 'currentStoreRevision'>;
 
 /**
  * Nodes as people manage them: labels, cordon (no new replicas), drain (cordon and ask the
- * scheduler to move replicas away), delete. Registration and heartbeats belong to the agents
+ * scheduler to move replicas away), revoke (refuse its certificate, keep the record), delete. Registration and heartbeats belong to the agents
  * module. Every change is published as a `node` fleet event after commit.
  */
 @Injectable()
@@ -51,6 +52,22 @@ export class NodesService {
 
   drain(name: string, revision?: number): Promise<Node> {
     return this.patch(name, revision, { unschedulable: true, draining: true });
+  }
+
+  /**
+   * Refuses the node's certificate from now on and makes it NotReady (placement moves its
+   * replicas away; revoked nodes are never placed on). The node stays listed with revokedAt.
+   * Its agent is cut off at once: the agents bridge turns a `node` event with `removed` into
+   * the agents' `node-revoked`, which ends the node's open streams; that flag is the only
+   * path to the agents today, so a revoke sends it too although the row stays (see the
+   * report of this change: a dedicated `revoked` flag belongs in FleetEvent and the bridge).
+   */
+  async revoke(name: string, now = new Date()): Promise<Node> {
+    const r = await this.repo.revoke(name, now);
+    if (!r) throw notFound('node', name);
+    if (r.outcome === 'already') throw nodeError.alreadyRevoked(name, r.node.revokedAt ?? now);
+    await this.fleet.publish([{ kind: 'node', id: r.node.id, revision: r.node.revision, removed: true }]);
+    return r.node;
   }
 
   async delete(name: string): Promise<void> {
