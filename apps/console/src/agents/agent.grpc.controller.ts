@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { AgentFrame, AgentServiceServer, ConsoleFrame, RegisterRequest, RegisterResponse } from '@berth/proto';
+import type { AgentFrame, AgentServiceServer, ConsoleFrame, RegisterRequest, RegisterResponse, StatusReport } from '@berth/proto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { errorMessage } from '../common/errors.js';
 import type { CertificateAuthority } from '../pki/index.js';
@@ -46,6 +46,20 @@ function validateRegister(req: RegisterRequest): void {
   for (const [field, r] of [['capacity', n.capacity], ['allocatable', n.allocatable]] as const) {
     for (const [k, v] of Object.entries(r ?? {})) if (typeof v === 'number' && v < 0) throw invalidRequest(what, `node.${field}.${k} is negative (${v})`);
   }
+}
+
+const MAX_TIME_MS = 8.64e15; // the largest time a Date holds
+
+function validateStatus(req: StatusReport): void {
+  const what = 'record node status';
+  req.containers.forEach((c, i) => {
+    if (!c.assignmentId) throw invalidRequest(what, `containers[${i}].assignment_id is empty`);
+    for (const [field, v] of [['started_at_unix_ms', c.startedAtUnixMs], ['finished_at_unix_ms', c.finishedAtUnixMs]] as const) {
+      if (!Number.isSafeInteger(v) || v < 0 || v > MAX_TIME_MS) throw invalidRequest(what, `containers[${i}].${field} ${v} is not a time in ms since the epoch`);
+    }
+    if (c.restartCount < 0) throw invalidRequest(what, `containers[${i}].restart_count is negative (${c.restartCount})`);
+  });
+  if (!Number.isSafeInteger(req.observedRevision) || req.observedRevision < 0) throw invalidRequest(what, `observed_revision ${req.observedRevision} must be >= 0`);
 }
 
 const ZERO = { cpuMillis: 0, memoryBytes: 0, pids: 0, ephemeralStorageBytes: 0 };
@@ -105,6 +119,7 @@ export function createAgentService(deps: AgentServiceDeps): AgentServiceServer {
       identity
         .authenticate(call)
         .then(async (node) => {
+          validateStatus(call.request);
           await deps.nodes.recordStatus(node.id, fromWireStatus(call.request, now()));
           return { serverTimeUnixMs: now().getTime(), heartbeatIntervalSeconds: deps.heartbeatIntervalSeconds };
         })

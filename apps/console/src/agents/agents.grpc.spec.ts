@@ -212,6 +212,16 @@ test('agents grpc: status reports are heartbeats; missing them past the grace pe
   assert.equal((await h.nodes.get(a.nodeId))?.status, 'Ready');
 }));
 
+test('agents grpc: a malformed status report is INVALID_ARGUMENT naming the field, and nothing is recorded', withHarness(async (h) => {
+  const a = h.agent('a');
+  await a.register('good-token');
+  const c = { assignmentId: 'x', containerId: 'c', state: 3, exitCode: 0, restartCount: 0, reason: '', message: '', startedAtUnixMs: 1, finishedAtUnixMs: 0, imageDigest: '', ready: true, revision: 1 };
+  await rejectsWith(a.report({ containers: [{ ...c, assignmentId: '' }] }), status.INVALID_ARGUMENT, /containers\[0\]\.assignment_id is empty/);
+  await rejectsWith(a.report({ containers: [c, { ...c, startedAtUnixMs: 9e15 }] }), status.INVALID_ARGUMENT, /containers\[1\]\.started_at_unix_ms 9000000000000000 is not a time/);
+  await rejectsWith(a.report({ containers: [{ ...c, restartCount: -1 }] }), status.INVALID_ARGUMENT, /containers\[0\]\.restart_count is negative/);
+  assert.equal(h.nodes.nodes.get(a.nodeId)?.lastStatus, undefined);
+}));
+
 test('agents grpc: a revoked node is refused and its open watch is closed', withHarness(async (h) => {
   const a = h.agent('a');
   await a.register('good-token');

@@ -5,6 +5,8 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { COMPACTED_KEY, lockAssignmentWrites, markAssignmentsCompacted } from './assignment-log.js';
 import type { Assignment, AssignmentFilter, DesiredState, NewAssignment, StatusObservation } from './assignments.types.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const include = {
   workload: { select: { name: true } },
   workloadRevision: { select: { number: true } },
@@ -141,34 +143,71 @@ export class AssignmentsRepository {
     });
   }
 
-  /** Upserts observed container status; ignores assignments that no longer exist. */
-  async recordStatus(obs: readonly StatusObservation[]): Promise<void> {
-    if (obs.length === 0) return;
-    const known = new Set(
-      (await this.db.prisma.assignment.findMany({ where: { id: { in: obs.map((o) => o.assignmentId) } }, select: { id: true } })).map((r) => r.id),
+  /**
+   * Upserts observed container statuses in one statement; ignores assignments that no longer
+   * exist. A row whose observed fields are unchanged is not written (no new revision, no
+   * WAL): agents repeat their whole status every heartbeat, and only changes matter. So
+   * `observedAt` is when the current state was first reported. Returns the changed rows'
+   * assignment and workload ids (rolling updates advance on them).
+   */
+  async recordStatus(obs: readonly StatusObservation[]): Promise<{ assignmentId: string; workloadId: string; revision: number }[]> {
+    if (obs.length === 0) return [];
+    // The last observation of an assignment wins (a batch may hold two reports of one node).
+    // Ids that cannot be assignments are ignored like unknown ones (the uuid cast would fail
+    // the whole statement).
+    const latest = new Map<string, StatusObservation>();
+    for (const o of obs) if (UUID.test(o.assignmentId)) latest.set(o.assignmentId, o);
+    if (latest.size === 0) return [];
+    const rows = [...latest.values()]
+      .sort((x, y) => (x.assignmentId < y.assignmentId ? -1 : x.assignmentId > y.assignmentId ? 1 : 0))
+      .map((o) => ({
+        assignment_id: o.assignmentId,
+        node_id: o.nodeId,
+        container_id: o.containerId,
+        state: o.state,
+        exit_code: o.exitCode,
+        restart_count: o.restartCount,
+        reason: o.reason,
+        message: o.message,
+        ready: o.ready,
+        image_digest: o.imageDigest,
+        assignment_revision: o.assignmentRevision === null ? null : String(o.assignmentRevision),
+        started_at: o.startedAt?.toISOString() ?? null,
+        finished_at: o.finishedAt?.toISOString() ?? null,
+        observed_at: (o.observedAt ?? new Date()).toISOString(),
+      }));
+    const changed = await this.db.prisma.$queryRawUnsafe<{ assignment_id: string; workload_id: string; revision: string }[]>(
+      `WITH v AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(
+           assignment_id uuid, node_id text, container_id text, state text, exit_code int, restart_count int,
+           reason text, message text, ready boolean, image_digest text, assignment_revision bigint,
+           started_at timestamptz, finished_at timestamptz, observed_at timestamptz)
+       ), up AS (
+         INSERT INTO "container_statuses" AS c ("assignment_id", "node_id", "container_id", "state", "exit_code",
+           "restart_count", "reason", "message", "ready", "image_digest", "assignment_revision", "started_at",
+           "finished_at", "observed_at")
+         SELECT v.assignment_id, v.node_id, v.container_id, v.state, v.exit_code, v.restart_count, v.reason,
+           v.message, v.ready, v.image_digest, v.assignment_revision, v.started_at, v.finished_at, v.observed_at
+           FROM v JOIN "assignments" a ON a."id" = v.assignment_id
+         ON CONFLICT ("assignment_id") DO UPDATE SET
+           "node_id" = EXCLUDED."node_id", "container_id" = EXCLUDED."container_id", "state" = EXCLUDED."state",
+           "exit_code" = EXCLUDED."exit_code", "restart_count" = EXCLUDED."restart_count", "reason" = EXCLUDED."reason",
+           "message" = EXCLUDED."message", "ready" = EXCLUDED."ready", "image_digest" = EXCLUDED."image_digest",
+           "assignment_revision" = EXCLUDED."assignment_revision", "started_at" = EXCLUDED."started_at",
+           "finished_at" = EXCLUDED."finished_at", "observed_at" = EXCLUDED."observed_at"
+         WHERE (c."node_id", c."container_id", c."state", c."exit_code", c."restart_count", c."reason", c."message",
+                c."ready", c."image_digest", c."assignment_revision", c."started_at", c."finished_at")
+           IS DISTINCT FROM
+               (EXCLUDED."node_id", EXCLUDED."container_id", EXCLUDED."state", EXCLUDED."exit_code", EXCLUDED."restart_count",
+                EXCLUDED."reason", EXCLUDED."message", EXCLUDED."ready", EXCLUDED."image_digest",
+                EXCLUDED."assignment_revision", EXCLUDED."started_at", EXCLUDED."finished_at")
+         RETURNING c."assignment_id", c."revision"
+       )
+       SELECT up."assignment_id"::text AS assignment_id, a."workload_id"::text AS workload_id, up."revision"::text AS revision
+         FROM up JOIN "assignments" a ON a."id" = up."assignment_id"`,
+      JSON.stringify(rows),
     );
-    await this.db.prisma.$transaction(
-      obs
-        .filter((o) => known.has(o.assignmentId))
-        .map((o) => {
-          const data = {
-            nodeId: o.nodeId,
-            containerId: o.containerId,
-            state: o.state,
-            exitCode: o.exitCode,
-            restartCount: o.restartCount,
-            reason: o.reason,
-            message: o.message,
-            ready: o.ready,
-            imageDigest: o.imageDigest,
-            startedAt: o.startedAt,
-            finishedAt: o.finishedAt,
-            observedAt: o.observedAt ?? new Date(),
-            assignmentRevision: o.assignmentRevision === null ? null : BigInt(o.assignmentRevision),
-          };
-          return this.db.prisma.containerStatus.upsert({ where: { assignmentId: o.assignmentId }, create: { assignmentId: o.assignmentId, ...data }, update: data });
-        }),
-    );
+    return changed.map((r) => ({ assignmentId: r.assignment_id, workloadId: r.workload_id, revision: Number(r.revision) }));
   }
 
   /**

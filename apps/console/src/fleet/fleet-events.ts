@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../common/logger.js';
 import { DatabaseService } from '../database/database.service.js';
 
-export type FleetEventKind = 'workload' | 'assignment' | 'node';
+/** `status`: observed container status of a workload's replicas changed (id: the workload). */
+export type FleetEventKind = 'workload' | 'assignment' | 'node' | 'status';
 
 /** A committed change: the object and the global revision it now has. */
 export interface FleetEvent {

@@ -13,7 +13,7 @@ import { PlacementRepository } from './placement.repository.js';
 export const PLACEMENT_LOCK = 0x62706c63; // "bplc"
 
 export interface PlacementOptions {
-  /** Also run a pass this often (rolling updates advance as replicas become ready). 0 = never. */
+  /** Also run a pass this often (a safety net: passes follow fleet events, replica status included). 0 = never. */
   intervalMs: number;
 }
 export const PLACEMENT_OPTIONS = Symbol.for('berth.console.placement.options');
@@ -45,7 +45,8 @@ export class PlacementService implements Rescheduler, OnModuleInit, OnModuleDest
 
   onModuleInit(): void {
     this.unsubscribe = this.fleet.subscribe((e) => {
-      if (e.kind === 'workload' || e.kind === 'node') this.request();
+      // status: a replica became ready or failed, so a rolling update may take its next step.
+      if (e.kind === 'workload' || e.kind === 'node' || e.kind === 'status') this.request();
     });
     if (this.opts.intervalMs > 0) {
       this.timer = setInterval(() => this.request(), this.opts.intervalMs);
