@@ -7,9 +7,10 @@ import { eventCommands } from './commands/events.js';
 import { nodeCommands } from './commands/nodes.js';
 import { rolloutCommands } from './commands/rollout.js';
 import { streamCommands } from './commands/streams.js';
+import { tokenCommands } from './commands/tokens.js';
 import { workloadCommands } from './commands/workloads.js';
 
-export const COMMANDS: readonly Command[] = [...authCommands, ...nodeCommands, ...workloadCommands, ...rolloutCommands, ...streamCommands, ...eventCommands];
+export const COMMANDS: readonly Command[] = [...authCommands, ...nodeCommands, ...workloadCommands, ...rolloutCommands, ...streamCommands, ...eventCommands, ...tokenCommands];
 
 export function helpText(): string {
   return [

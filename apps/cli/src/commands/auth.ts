@@ -77,7 +77,7 @@ const login: Command = {
       await withSession.request('POST', '/api/v1/auth/logout').catch(() => undefined);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 403)) throw err;
-      // Only admins may create API tokens today; keep the session instead (it expires).
+      // Consoles before self-service tokens let only admins create them; keep the session instead (it expires).
       config = { server, session, sessionExpiresAt: res.body.expiresAt, username: res.body.user.username };
       ctx.io.stderr(`berth: warning: role ${res.body.user.role} may not create API tokens; stored a session that expires at ${res.body.expiresAt}\n`);
     }

@@ -55,10 +55,11 @@ test('login: a wrong password prints the API message and exits 1; without a term
   });
 });
 
-test('login: a role that may not create tokens keeps the session and says so', async () => {
+test('login: a role that may not create tokens (older consoles) keeps the session and says so', async () => {
   await withHome(async (home) => {
     const fake = new FakeConsole();
     fake.role = 'viewer';
+    fake.tokensForAdminsOnly = true;
     const r = await runCli(fake, home, ['login', '--server', SERVER, '--username', 'v', '--password-stdin'], { stdin: fake.adminPassword });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /role viewer may not create API tokens; stored a session/);

@@ -88,6 +88,19 @@ const drain: Command = {
   },
 };
 
+const revoke: Command = {
+  path: ['nodes', 'revoke'],
+  usage: 'NAME',
+  summary: "revoke a node's certificate (admin): its agent is cut off, the node stays listed; it must join again",
+  flags: {},
+  async run(ctx, args) {
+    const [name] = expectPositionals(args, ['NAME'], 'nodes revoke');
+    const client = await apiClient(ctx);
+    const node = (await client.request<Node>('POST', `/api/v1/nodes/${seg(name!)}/revoke`)).body;
+    ctx.io.stdout(formatOutput(ctx.globals.format, node, () => `node/${node.name} revoked at ${node.revokedAt ?? '<unknown>'}\n`));
+  },
+};
+
 /** `k=v` sets, `k-` removes; anything else is a usage error. */
 export function applyLabelChanges(labels: Readonly<Record<string, string>>, changes: readonly string[]): Record<string, string> {
   const out: Record<string, string> = { ...labels };
@@ -117,4 +130,4 @@ const label: Command = {
   },
 };
 
-export const nodeCommands: Command[] = [ls, describe, drain, label];
+export const nodeCommands: Command[] = [ls, describe, drain, label, revoke];

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { run } from '../cli.js';
 import type { Io } from '../commands/context.js';
+import type { ApiToken } from '../commands/tokens.js';
 import type { Assignment, FleetEvent, Node, Workload } from '../types.js';
 
 /** A request the fake saw, for assertions on method, path, headers and body. */
@@ -30,8 +31,12 @@ export class FakeConsole {
   revoked: string[] = [];
   storeRevision = 10;
   adminPassword = 'pw-123456';
-  /** Role the logged-in user gets; non-admins may not create tokens. */
+  /** Role the logged-in user gets; tokens carry at most this role. */
   role = 'admin';
+  /** Behave like consoles before self-service tokens: only admins may create them. */
+  tokensForAdminsOnly = false;
+  /** Tokens created through the fake; the first is `tid-1` with secret `tok-1` (the one accepted). */
+  readonly tokens: ApiToken[] = [];
   /** The API token the fake accepts (login hands out tok-1); change it to revoke. */
   validToken = 'tok-1';
   /** Upgrade URLs of /api/v1/events/watch, in order (after listen()). */
@@ -133,6 +138,20 @@ export class FakeConsole {
     return { status, body: { code, message, requestId: 'r1', ...(errors ? { errors } : {}) } };
   }
 
+  private createToken(req: SeenRequest): Reply {
+    if (this.tokensForAdminsOnly && this.role !== 'admin') return this.error(403, 'permission_denied', `failed to authorize POST /api/v1/tokens: role ${this.role} may not, it needs admin`);
+    const b = req.body as { name: string; role?: string; expiresInSeconds?: number; username?: string };
+    const role = b.role ?? this.role;
+    if (ROLES.indexOf(role) > ROLES.indexOf(this.role)) return this.error(403, 'token_role_too_high', `failed to create token with role ${role}: the caller's role is ${this.role}`);
+    const n = this.tokens.length + 1;
+    const t: ApiToken = {
+      id: `tid-${n}`, name: b.name, username: b.username ?? 'admin', role, revokedAt: null, lastUsedAt: null, createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: b.expiresInSeconds === undefined ? null : new Date(Date.parse('2026-01-01T00:00:00.000Z') + b.expiresInSeconds * 1000).toISOString(),
+    };
+    this.tokens.push(t);
+    return { status: 201, body: { ...t, token: `tok-${n}` } };
+  }
+
   private authed(req: SeenRequest): boolean {
     return req.headers['authorization'] === `Bearer ${this.validToken}` || req.headers['cookie'] === 'berth_session=sess-1';
   }
@@ -147,14 +166,18 @@ export class FakeConsole {
     if (!this.authed(req)) return this.error(401, 'unauthenticated', 'failed to authenticate request: no credentials');
     if (method === 'POST' && path === '/api/v1/auth/logout') return { status: 204 };
     if (method === 'GET' && path === '/api/v1/auth/me') return { status: 200, body: { username: 'admin', role: this.role, via: 'token' } };
-    if (method === 'POST' && path === '/api/v1/tokens') {
-      if (this.role !== 'admin') return this.error(403, 'permission_denied', `failed to authorize POST /api/v1/tokens: role ${this.role} is not admin`);
-      return { status: 201, body: { id: 'tid-1', name: (req.body as { name: string }).name, token: 'tok-1' } };
+    if (method === 'POST' && path === '/api/v1/tokens') return this.createToken(req);
+    if (method === 'GET' && path === '/api/v1/tokens') {
+      const user = req.query.get('user');
+      return { status: 200, body: { items: this.tokens.filter((t) => user === null || t.username === user) } };
     }
     const tok = /^\/api\/v1\/tokens\/([^/]+)$/.exec(path);
     if (method === 'DELETE' && tok) {
-      this.revoked.push(tok[1]!);
-      return { status: 200, body: { id: tok[1] } };
+      const t = this.tokens.find((x) => x.id === tok[1]);
+      if (!t) return this.error(404, 'token_not_found', `failed to find token "${tok[1]}": it does not exist`);
+      this.revoked.push(t.id);
+      t.revokedAt ??= '2026-01-01T00:00:30.000Z';
+      return { status: 200, body: t };
     }
     if (path === '/api/v1/assignments') {
       const w = req.query.get('workload');
@@ -172,12 +195,17 @@ export class FakeConsole {
       return { status: 200, body: { items: page, ...(from.length > limit ? { nextCursor: String(page[page.length - 1]!.id) } : {}) } };
     }
     if (method === 'GET' && path === '/api/v1/nodes') return { status: 200, body: { items: [...this.nodes.values()] } };
-    const n = /^\/api\/v1\/nodes\/([^/]+)(\/drain)?$/.exec(path);
+    const n = /^\/api\/v1\/nodes\/([^/]+)(\/drain|\/revoke)?$/.exec(path);
     if (n) {
       const node = this.nodes.get(decodeURIComponent(n[1]!));
       if (!node) return this.error(404, 'node_not_found', `failed to find node "${n[1]}": it does not exist`);
       if (method === 'GET') return { status: 200, body: node, headers: { etag: `"${node.revision}"` } };
-      if (method === 'POST' && n[2]) Object.assign(node, { draining: true, unschedulable: true });
+      if (method === 'POST' && n[2] === '/revoke') {
+        if (this.role !== 'admin') return this.error(403, 'permission_denied', `failed to authorize POST ${path}: role ${this.role} may not, it needs admin`);
+        if (node.revokedAt) return this.error(409, 'node_already_revoked', `failed to revoke node "${node.name}": node ${node.name} is already revoked`);
+        Object.assign(node, { revokedAt: '2026-01-01T00:00:55.000Z', status: 'NotReady' });
+      }
+      if (method === 'POST' && n[2] === '/drain') Object.assign(node, { draining: true, unschedulable: true });
       if (method === 'PATCH') {
         if (req.headers['if-match'] !== `"${node.revision}"`) return this.error(409, 'revision_conflict', `failed to update node "${node.name}": revision is stale`);
         node.labels = (req.body as { labels: Record<string, string> }).labels;
@@ -218,6 +246,8 @@ export class FakeConsole {
     return this.error(404, 'route_not_found', `Cannot ${method} ${path}`);
   }
 }
+
+const ROLES = ['viewer', 'operator', 'admin'];
 
 export interface CliRun {
   code: number;
