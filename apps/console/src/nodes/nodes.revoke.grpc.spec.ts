@@ -21,8 +21,13 @@ function grpcError(err: unknown): ServiceError {
   return err as ServiceError;
 }
 
-test('nodes revoke (grpc): the open Watch ends with PERMISSION_DENIED, later calls are refused, the node needs a new registration', async () => {
-  const t = await startTestApp();
+for (const backend of ['pglite', 'postgres'] as const) {
+  const skip = backend === 'postgres' && !process.env['BERTH_TEST_DATABASE_URL'] ? 'BERTH_TEST_DATABASE_URL is unset (run scripts/start-postgres.sh)' : false;
+  test(`nodes revoke (grpc, ${backend}): the open Watch ends with PERMISSION_DENIED, later calls are refused, the node needs a new registration`, { skip }, () => revokeCutsOff(backend));
+}
+
+async function revokeCutsOff(backend: 'pglite' | 'postgres'): Promise<void> {
+  const t = await startTestApp(backend);
   const agent = simAgent(t, 'sim-r');
   let again: SimAgent | undefined;
   try {
@@ -67,7 +72,7 @@ test('nodes revoke (grpc): the open Watch ends with PERMISSION_DENIED, later cal
     agent.close();
     await t.close();
   }
-});
+}
 
 test('nodes revoke (grpc): an open Session stream ends with an error', { todo: 'agents/ closes only Watch streams on node-revoked; the Session stream needs the same (owner of apps/console/src/agents)' }, async () => {
   const t = await startTestApp();
