@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from '../common/http.js';
 import { parseLabelSelector } from '../common/labels.js';
 import { parsePageQuery, type Page } from '../common/pagination.js';
@@ -8,6 +8,7 @@ import { openApiSchema, parseInput } from '../common/validation.js';
 import { Audited } from '../audit/audited.js';
 import { RequireRole } from '../auth/roles.js';
 import { listNodesQuery, nodeActionSchema, patchNodeSchema } from './dto/nodes.dto.js';
+import { nodePageSchema, nodeResponseSchema } from './dto/nodes.openapi.js';
 import { NodesService } from './nodes.service.js';
 import type { Node } from './nodes.types.js';
 
@@ -28,6 +29,7 @@ export class NodesHttpController {
   @ApiQuery({ name: 'status', required: false, enum: ['Ready', 'NotReady', 'Unknown'] })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
+  @ApiOkResponse({ schema: nodePageSchema })
   async list(@Query() query: Record<string, unknown>): Promise<Page<Node>> {
     const q = parseInput(listNodesQuery, { labelSelector: query['labelSelector'], status: query['status'] }, 'query');
     return this.nodes.list(q.status ? { status: q.status } : {}, parseLabelSelector(q.labelSelector ?? ''), parsePageQuery(query));
@@ -35,6 +37,7 @@ export class NodesHttpController {
 
   @Get(':name')
   @ApiOperation({ summary: 'Get a node.' })
+  @ApiOkResponse({ schema: nodeResponseSchema })
   async get(@Param('name') name: string, @Res({ passthrough: true }) res: Response): Promise<Node> {
     const n = await this.nodes.get(name);
     res.setHeader('etag', etag(n.revision));
@@ -84,6 +87,7 @@ export class NodesHttpController {
       'replicas move elsewhere. The node stays listed with revokedAt; it can come back only by registering again ' +
       'with a join token. 409 node_already_revoked on a second call.',
   })
+  @ApiOkResponse({ schema: nodeResponseSchema })
   revoke(@Param('name') name: string): Promise<Node> {
     return this.nodes.revoke(name);
   }

@@ -92,6 +92,13 @@ test('nodes(rest): revoke is admin-only, keeps the node listed NotReady with rev
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, 'node_not_found');
 
+    const doc = await t.call('GET', '/api/openapi.json');
+    assert.equal(doc.status, 200);
+    const revokeOp = doc.body.paths['/api/v1/nodes/{name}/revoke']?.post;
+    assert.ok(revokeOp, 'the revoke route is documented');
+    assert.ok(revokeOp.responses['200'].content['application/json'].schema.properties.revokedAt);
+    assert.ok(doc.body.paths['/api/v1/nodes']?.get.responses['200'].content['application/json'].schema.properties.items.items.properties.revokedAt);
+
     const audit = await t.call('GET', '/api/v1/audit?action=node.revoke', { token: t.adminToken });
     assert.deepEqual(
       audit.body.items.map((r: { objectKind: string; objectId: string; actorName: string; details: { outcome: string } }) => [r.objectKind, r.objectId, r.actorName, r.details.outcome]).sort(),
