@@ -5,7 +5,7 @@ import { PLACEMENT_OPTIONS, PlacementService, type PlacementOptions } from './pl
 
 @Module({
   imports: [AssignmentsModule],
-  providers: [PlacementRepository, PlacementService, { provide: PLACEMENT_OPTIONS, useValue: { intervalMs: 5000 } satisfies PlacementOptions }],
+  providers: [PlacementRepository, PlacementService, { provide: PLACEMENT_OPTIONS, useValue: { intervalMs: 30_000, settleMs: 1000 } satisfies PlacementOptions }],
   exports: [PlacementService],
 })
 export class PlacementModule {}

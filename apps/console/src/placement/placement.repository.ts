@@ -29,13 +29,24 @@ export class PlacementRepository {
   async load(): Promise<FleetState> {
     const p = this.db.prisma;
     const [workloads, nodes, assignments] = await Promise.all([
-      p.workload.findMany({ orderBy: { name: 'asc' } }),
-      p.node.findMany({ orderBy: { name: 'asc' } }),
+      p.workload.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true, replicas: true, currentRevision: true, spec: true } }),
+      // Only what the scheduler reads: a pass reads every node, and usage, capacity and
+      // addresses are most of a row.
+      p.node.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true, labels: true, status: true, revokedAt: true, unschedulable: true, draining: true, allocatable: true } }),
       p.assignment.findMany({
         where: { desiredState: { not: 'removed' } },
-        include: { workloadRevision: { select: { number: true, spec: true } }, status: { select: { state: true, ready: true } } },
+        select: { id: true, workloadId: true, nodeId: true, replicaIndex: true, workloadRevisionId: true, status: { select: { state: true, ready: true } } },
       }),
     ]);
+    // A workload revision's spec is read once per pass, not once per replica.
+    const revIds = [...new Set(assignments.map((a) => a.workloadRevisionId))];
+    const revs = revIds.length ? await p.workloadRevision.findMany({ where: { id: { in: revIds } }, select: { id: true, number: true, spec: true } }) : [];
+    const byRev = new Map(revs.map((r) => [r.id, { number: r.number, requests: requestsOf(r.spec as unknown as WorkloadSpec) }]));
+    const revisionOf = (id: string): { number: number; requests: Resources } => {
+      const r = byRev.get(id);
+      if (!r) throw new Error(`failed to load fleet: workload revision ${id} of an assignment is missing`);
+      return r;
+    };
     return {
       workloads: workloads.map((w) => {
         const spec = w.spec as unknown as WorkloadSpec;
@@ -63,8 +74,8 @@ export class PlacementRepository {
         workloadId: a.workloadId,
         nodeId: a.nodeId,
         replicaIndex: a.replicaIndex,
-        revision: a.workloadRevision.number,
-        requests: requestsOf(a.workloadRevision.spec as unknown as WorkloadSpec),
+        revision: revisionOf(a.workloadRevisionId).number,
+        requests: revisionOf(a.workloadRevisionId).requests,
         ready: a.status?.state === 'running' && a.status.ready,
       })),
     };

@@ -15,6 +15,12 @@ export const PLACEMENT_LOCK = 0x62706c63; // "bplc"
 export interface PlacementOptions {
   /** Also run a pass this often (a safety net: passes follow fleet events, replica status included). 0 = never. */
   intervalMs: number;
+  /**
+   * Node and replica-status events start a pass after this many ms, so a burst of them (a
+   * fleet of agents registering or heartbeating back) costs one pass, not one per event; a
+   * pass reads the whole fleet. Workload changes and lost nodes run at once. Default 1000.
+   */
+  settleMs?: number;
 }
 export const PLACEMENT_OPTIONS = Symbol.for('berth.console.placement.options');
 
@@ -32,6 +38,7 @@ export class PlacementService implements Rescheduler, OnModuleInit, OnModuleDest
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly lastWarning = new Map<string, string>();
+  private settleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(PlacementRepository) private readonly repo: Pick<PlacementRepository, 'load'>,
@@ -45,8 +52,9 @@ export class PlacementService implements Rescheduler, OnModuleInit, OnModuleDest
 
   onModuleInit(): void {
     this.unsubscribe = this.fleet.subscribe((e) => {
+      if (e.kind === 'workload') this.request();
       // status: a replica became ready or failed, so a rolling update may take its next step.
-      if (e.kind === 'workload' || e.kind === 'node' || e.kind === 'status') this.request();
+      else if (e.kind === 'node' || e.kind === 'status') this.requestSettled();
     });
     if (this.opts.intervalMs > 0) {
       this.timer = setInterval(() => this.request(), this.opts.intervalMs);
@@ -57,6 +65,8 @@ export class PlacementService implements Rescheduler, OnModuleInit, OnModuleDest
   async onModuleDestroy(): Promise<void> {
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
     await this.running?.catch(() => undefined);
   }
 
@@ -66,7 +76,19 @@ export class PlacementService implements Rescheduler, OnModuleInit, OnModuleDest
 
   /** Asks for a pass; returns at once. */
   request(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
     void this.runNow().catch((err: unknown) => this.log.error({ err }, 'failed to run placement pass'));
+  }
+
+  /** Asks for a pass within settleMs; requests meanwhile join it. */
+  requestSettled(): void {
+    if (this.settleTimer) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      this.request();
+    }, this.opts.settleMs ?? 1000);
+    this.settleTimer.unref();
   }
 
   /** Runs a pass (or joins the running one and one more after it); resolves when done. */
