@@ -13,7 +13,7 @@ export class FleetEventSourceBridge implements FleetEventSource {
   subscribe(listener: (event: AgentFleetEvent) => void): () => void {
     return this.fleet.subscribe((e) => {
       if (e.kind === 'assignment' && e.nodeId !== undefined) listener({ kind: 'assignment', nodeId: e.nodeId, revision: e.revision });
-      else if (e.kind === 'node' && e.removed) listener({ kind: 'node-revoked', nodeId: e.id });
+      else if (e.kind === 'node' && (e.removed || e.revoked)) listener({ kind: 'node-revoked', nodeId: e.id });
     });
   }
 }

@@ -14,6 +14,8 @@ import type { AgentsLogger } from './logger.js';
 import type { AssignmentStore, FleetEventSource, JoinTokenStore, NodeStore, Rescheduler } from './ports.js';
 import { SessionRelay } from './session-relay.js';
 import { WatchHub } from './watch-hub.js';
+import { nodeRevoked } from './agents.errors.js';
+import { toServiceError } from './grpc-errors.js';
 
 export interface AgentsServerOptions {
   /** host:port; port 0 picks a free one. IPv6 hosts in brackets ("[::1]:7443"). */
@@ -69,6 +71,7 @@ export class AgentsServer {
   private readonly server = new Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.max_concurrent_streams': 1000 });
   private readonly credentials: ServerCredentials;
   private started = false;
+  private unsubscribeRevocations: (() => void) | undefined;
 
   constructor(private readonly deps: AgentsServerDeps, private readonly opts: AgentsServerOptions) {
     const { host } = splitHostPort(opts.listen);
@@ -104,6 +107,10 @@ export class AgentsServer {
       this.server.bindAsync(target, this.credentials, (err, p) => (err ? reject(new ConsoleError('grpc_bind_failed', 'unavailable', `failed to listen on ${target}: ${errorMessage(err)}`, { cause: err })) : resolve(p))),
     );
     this.hub.start();
+    // The hub ends a revoked node's Watch streams; its Session stream ends here.
+    this.unsubscribeRevocations = this.deps.events.subscribe((e) => {
+      if (e.kind === 'node-revoked') this.relay.revoke(e.nodeId, toServiceError(nodeRevoked(e.nodeId)));
+    });
     this.heartbeats.start();
     this.started = true;
     this.deps.log.info({ address: `${host}:${bound}` }, 'agent gRPC listener started');
@@ -114,6 +121,7 @@ export class AgentsServer {
   async stop(graceMs = 2_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.unsubscribeRevocations?.();
     this.hub.stop();
     await this.heartbeats.stop();
     await new Promise<void>((resolve) => {

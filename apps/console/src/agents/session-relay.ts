@@ -11,6 +11,8 @@ import { ConsoleError } from '../common/errors.js';
 /** The part of a grpc-js duplex stream the relay uses. */
 export interface SessionSink {
   write(frame: ConsoleFrame): boolean;
+  /** Ends the stream with a gRPC error (grpc-js server streams). */
+  emit?(event: 'error', err: unknown): boolean;
 }
 
 type Request = NonNullable<ConsoleFrame['frame']>;
@@ -79,6 +81,19 @@ export class SessionRelay {
     this.agents.delete(nodeId);
     const err = new ConsoleError('agent_disconnected', 'unavailable', `failed to relay session: node ${JSON.stringify(nodeId)} disconnected`);
     for (const q of a.sessions.values()) q.finish(err);
+  }
+
+  /**
+   * The node's certificate was revoked or the node deleted: its stream ends with `err` and
+   * every open session with a node_revoked error.
+   */
+  revoke(nodeId: string, err: unknown): void {
+    const a = this.agents.get(nodeId);
+    if (!a) return;
+    this.agents.delete(nodeId);
+    const why = new ConsoleError('node_revoked', 'permission_denied', `failed to relay session: node ${JSON.stringify(nodeId)} was revoked`);
+    for (const q of a.sessions.values()) q.finish(why);
+    a.sink.emit?.('error', err);
   }
 
   /** Routes one frame from an agent to its session. */

@@ -52,12 +52,14 @@ test('FleetEvents(postgres): a change published by one replica reaches the other
     b.subscribe((e) => atB.push(e));
     // 400 events do not fit one NOTIFY payload: they must arrive complete and in order.
     const sent: FleetEvent[] = Array.from({ length: 400 }, (_, i) => ({ kind: 'assignment', id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`, nodeId: `node-${i % 7}`, revision: i + 1 }));
+    // The flags survive the trip too.
+    sent.push({ kind: 'node', id: 'n-removed', revision: 401, removed: true }, { kind: 'node', id: 'n-revoked', revision: 402, revoked: true }, { kind: 'node', id: 'n-both', revision: 403, removed: true, revoked: true }, { kind: 'status', id: 'w1', revision: 404 });
     await a.publish(sent);
-    await waitFor(atB, 400);
+    await waitFor(atB, 404);
     assert.deepEqual(atB, sent);
     assert.deepEqual(atA, sent);
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(atA.length, 400, 'own notifications must not be delivered twice');
+    assert.equal(atA.length, 404, 'own notifications must not be delivered twice');
   } finally {
     await a.onModuleDestroy();
     await b.onModuleDestroy();

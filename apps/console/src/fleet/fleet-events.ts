@@ -16,6 +16,8 @@ export interface FleetEvent {
   nodeId?: string;
   /** The object was deleted (a deleted node must also lose its agent connection). */
   removed?: true;
+  /** A node's certificate was revoked: the row stays, its agent connection must end. */
+  revoked?: true;
 }
 
 export type FleetListener = (event: FleetEvent) => void;
@@ -26,7 +28,8 @@ const MAX_PAYLOAD = 7000;
 
 interface Wire {
   o: string;
-  e: [FleetEventKind, string, number, (string | null)?, 1?][];
+  /** [kind, id, revision, nodeId, removed, revoked] */
+  e: [FleetEventKind, string, number, (string | null)?, (1 | 0)?, 1?][];
 }
 
 /**
@@ -105,14 +108,16 @@ export class FleetEvents implements OnModuleInit, OnModuleDestroy {
 }
 
 function toWire(e: FleetEvent): Wire['e'][number] {
+  if (e.revoked) return [e.kind, e.id, e.revision, e.nodeId ?? null, e.removed ? 1 : 0, 1];
   if (e.removed) return [e.kind, e.id, e.revision, e.nodeId ?? null, 1];
   return e.nodeId === undefined ? [e.kind, e.id, e.revision] : [e.kind, e.id, e.revision, e.nodeId];
 }
 
-function fromWire([kind, id, revision, nodeId, removed]: Wire['e'][number]): FleetEvent {
+function fromWire([kind, id, revision, nodeId, removed, revoked]: Wire['e'][number]): FleetEvent {
   const e: FleetEvent = { kind, id, revision };
   if (nodeId !== undefined && nodeId !== null) e.nodeId = nodeId;
   if (removed === 1) e.removed = true;
+  if (revoked === 1) e.revoked = true;
   return e;
 }
 

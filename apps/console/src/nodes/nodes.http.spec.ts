@@ -74,7 +74,7 @@ test('nodes(rest): revoke is admin-only, keeps the node listed NotReady with rev
     assert.equal(revoked.body.name, 'n1');
     assert.equal(revoked.body.status, 'NotReady');
     assert.ok(Date.parse(revoked.body.revokedAt) > 0);
-    assert.deepEqual(events.filter((e) => e.id === id), [{ kind: 'node', id, revision: revoked.body.revision, removed: true }]);
+    assert.deepEqual(events.filter((e) => e.id === id), [{ kind: 'node', id, revision: revoked.body.revision, revoked: true }]);
 
     const listed = await t.call('GET', '/api/v1/nodes', { token: viewer });
     assert.deepEqual(listed.body.items.map((n: { name: string; status: string; revokedAt: string | null }) => [n.name, n.status, n.revokedAt]), [

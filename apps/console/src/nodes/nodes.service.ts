@@ -57,16 +57,14 @@ export class NodesService {
   /**
    * Refuses the node's certificate from now on and makes it NotReady (placement moves its
    * replicas away; revoked nodes are never placed on). The node stays listed with revokedAt.
-   * Its agent is cut off at once: the agents bridge turns a `node` event with `removed` into
-   * the agents' `node-revoked`, which ends the node's open streams; that flag is the only
-   * path to the agents today, so a revoke sends it too although the row stays (see the
-   * report of this change: a dedicated `revoked` flag belongs in FleetEvent and the bridge).
+   * Its agent is cut off at once: the `revoked` node event reaches the agents bridge on every
+   * replica, which ends the node's Watch and Session streams.
    */
   async revoke(name: string, now = new Date()): Promise<Node> {
     const r = await this.repo.revoke(name, now);
     if (!r) throw notFound('node', name);
     if (r.outcome === 'already') throw nodeError.alreadyRevoked(name, r.node.revokedAt ?? now);
-    await this.fleet.publish([{ kind: 'node', id: r.node.id, revision: r.node.revision, removed: true }]);
+    await this.fleet.publish([{ kind: 'node', id: r.node.id, revision: r.node.revision, revoked: true }]);
     return r.node;
   }
 

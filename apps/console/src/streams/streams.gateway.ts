@@ -116,7 +116,7 @@ export class StreamsGateway implements OnGatewayInit<WebSocketServer>, OnGateway
     const unsubscribe = this.fleet.subscribe((e) => {
       if (r.kinds.length > 0 && !r.kinds.includes(e.kind)) return;
       if (r.ids.length > 0 && !r.ids.includes(e.id)) return;
-      conn.sender.send({ type: 'event', kind: e.kind, id: e.id, revision: e.revision, ...(e.nodeId !== undefined ? { nodeId: e.nodeId } : {}), ...(e.removed ? { removed: true as const } : {}) });
+      conn.sender.send({ type: 'event', kind: e.kind, id: e.id, revision: e.revision, ...(e.nodeId !== undefined ? { nodeId: e.nodeId } : {}), ...(e.removed ? { removed: true as const } : {}), ...(e.revoked ? { revoked: true as const } : {}) });
     });
     conn.stop = unsubscribe;
   }

@@ -21,7 +21,7 @@ export type ServerMessage =
   | { type: 'stats'; time: string; cpuUsageMicros: number; memoryUsageBytes: number; memoryWorkingSetBytes: number; memoryLimitBytes: number; pids: number; networkRxBytes: number; networkTxBytes: number; blockReadBytes: number; blockWriteBytes: number }
   | { type: 'output'; stream: string; data: string }
   | { type: 'exit'; exitCode: number }
-  | { type: 'event'; kind: FleetEventKind; id: string; revision: number; nodeId?: string; removed?: true }
+  | { type: 'event'; kind: FleetEventKind; id: string; revision: number; nodeId?: string; removed?: true; revoked?: true }
   | { type: 'record'; event: FleetRecordedEvent }
   | { type: 'end' }
   | { type: 'error'; code: string; message: string };
