@@ -7,8 +7,11 @@ import type { EventFilter, EventType, FleetRecordedEvent, NewEvent } from './eve
 export class EventsRepository {
   constructor(@Inject(DatabaseService) private readonly db: DatabaseService) {}
 
-  async insert(events: readonly NewEvent[]): Promise<void> {
-    if (events.length) await this.db.prisma.event.createMany({ data: [...events] });
+  /** Returns the highest id inserted (0 for none). */
+  async insert(events: readonly NewEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const rows = await this.db.prisma.event.createManyAndReturn({ data: [...events], select: { id: true } });
+    return rows.reduce((m, r) => Math.max(m, Number(r.id)), 0);
   }
 
   /** Newest first; `before` is the id to continue below. */

@@ -4,8 +4,11 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../common/logger.js';
 import { DatabaseService } from '../database/database.service.js';
 
-/** `status`: observed container status of a workload's replicas changed (id: the workload). */
-export type FleetEventKind = 'workload' | 'assignment' | 'node' | 'status';
+/**
+ * `status`: observed container status of a workload's replicas changed (id: the workload).
+ * `event`: events were recorded (id and revision: the highest event id).
+ */
+export type FleetEventKind = 'workload' | 'assignment' | 'node' | 'status' | 'event';
 
 /** A committed change: the object and the global revision it now has. */
 export interface FleetEvent {

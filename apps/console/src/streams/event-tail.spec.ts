@@ -132,3 +132,27 @@ test('event tail: reads only while someone watches; stop fails the watchers that
   assert.equal((b.errors[0] as { code?: string }).code, 'console_stopping');
   assert.equal(tail.size, 0);
 });
+
+test('event tail: a "recorded" notice reads at once; the interval is only a safety net; stop unsubscribes', async () => {
+  const table = new Table();
+  table.add(2);
+  let kick: (() => void) | undefined;
+  let unsubscribed = false;
+  const tail = new EventTail(table, log, { intervalMs: 60_000, maxBacklog: 100 }, (k) => {
+    kick = k;
+    return () => void (unsubscribed = true);
+  });
+  try {
+    const a = watcher(0);
+    tail.watch(a.w);
+    await until(() => a.got.length === 2, 'the backlog');
+    table.add(1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(a.got, [1, 2], 'nothing is read before the next interval without a notice');
+    kick?.();
+    await until(() => a.got.length === 3, 'the event announced by the notice');
+  } finally {
+    tail.stop();
+  }
+  assert.equal(unsubscribed, true);
+});

@@ -64,7 +64,13 @@ export class EventTail {
     private readonly source: RecordedEventSource,
     private readonly log: Pick<Logger, 'warn' | 'error'>,
     private readonly opts: EventTailOptions = { intervalMs: 500, maxBacklog: 10_000 },
-  ) {}
+    /** Subscribes `kick` to "events were recorded" notices; returns the unsubscribe. */
+    wake?: (kick: () => void) => () => void,
+  ) {
+    this.unwake = wake?.(() => this.kick());
+  }
+
+  private readonly unwake: (() => void) | undefined;
 
   /** Watchers connected (tests, metrics). */
   get size(): number {
@@ -95,6 +101,7 @@ export class EventTail {
   }
 
   stop(): void {
+    this.unwake?.();
     this.stopped = true;
     this.idle();
     for (const s of [...this.subs, ...this.pending]) s.w.fail(new ConsoleError('console_stopping', 'unavailable', 'failed to watch events: the console is shutting down'));

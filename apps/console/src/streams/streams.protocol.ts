@@ -40,7 +40,7 @@ export const EVENTS_STREAM_PATH = '/api/v1/events/stream';
 export const EVENT_RECORDS_PATH = '/api/v1/events/watch';
 const ASSIGNMENT_STREAM = /^\/api\/v1\/assignments\/([^/]+)\/(logs|stats|exec)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const FLEET_KINDS: readonly FleetEventKind[] = ['workload', 'assignment', 'node', 'status'];
+const FLEET_KINDS: readonly FleetEventKind[] = ['workload', 'assignment', 'node', 'status', 'event'];
 
 /** True when `pathname` is one of the stream endpoints (the adapter routes only these). */
 export function isStreamPath(pathname: string): boolean {

@@ -99,7 +99,7 @@ test('streams: bad requests are refused before the upgrade: unknown path 404, ba
     return true;
   });
   await assert.rejects(connect('/api/v1/assignments/00000000-0000-4000-8000-000000000000/logs', bearer(viewer)), { status: 404, body: { code: 'assignment_not_found', message: 'failed to find assignment "00000000-0000-4000-8000-000000000000": it does not exist' } });
-  await assert.rejects(connect('/api/v1/events/stream?kind=pods', bearer(viewer)), { status: 400, body: { code: 'invalid_stream_request', message: 'failed to open stream: kind: "pods" is not one of workload, assignment, node, status', errors: [{ path: 'kind', message: '"pods" is not one of workload, assignment, node, status' }] } });
+  await assert.rejects(connect('/api/v1/events/stream?kind=pods', bearer(viewer)), { status: 400, body: { code: 'invalid_stream_request', message: 'failed to open stream: kind: "pods" is not one of workload, assignment, node, status, event', errors: [{ path: 'kind', message: '"pods" is not one of workload, assignment, node, status, event' }] } });
 });
 
 test('streams: logs with tail then follow: lines from the agent, later lines as the agent writes them, the relay cancelled on close', async () => {
