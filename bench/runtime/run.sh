@@ -61,6 +61,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The floor for any Node.js CLI: starting node on an empty script (as bin/berth-runtime does).
+: > "$work/empty.cjs"
 node "$here/make-bundle.mjs" "$work/bundle" true
 node "$here/make-bundle.mjs" "$work/sleep" sleep 3600
 
@@ -76,14 +78,16 @@ node "$repo/bench/runtime/inprocess.mjs" run "$work/bundle" "$work/berth-lib-roo
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/run.json" \
   -n berth-runtime "$B run --bundle $work/bundle bench" \
   -n runc "$R run --bundle $work/bundle bench" \
-  -n crun "$C run --bundle $work/bundle bench"
+  -n crun "$C run --bundle $work/bundle bench" \
+  -n "node start-up alone (floor)" "env -u NODE_EXTRA_CA_CERTS node $work/empty.cjs"
 
 echo "== create + start + delete ($RUNS runs each)"
 node "$repo/bench/runtime/inprocess.mjs" lifecycle "$work/bundle" "$work/berth-lib-root" "$RUNS" > "$work/lib-lifecycle.json"
 hyperfine --warmup 3 --runs "$RUNS" --export-json "$work/lifecycle.json" \
   -n berth-runtime "$B create --bundle $work/bundle b && $B start b && $B delete -f b" \
   -n runc "$R create --bundle $work/bundle b && $R start b && $R delete -f b" \
-  -n crun "$C create --bundle $work/bundle b && $C start b && $C delete -f b"
+  -n crun "$C create --bundle $work/bundle b && $C start b && $C delete -f b" \
+  -n "3 node start-ups (floor)" "env -u NODE_EXTRA_CA_CERTS node $work/empty.cjs && env -u NODE_EXTRA_CA_CERTS node $work/empty.cjs && env -u NODE_EXTRA_CA_CERTS node $work/empty.cjs"
 
 echo "== density: $DENSITY detached sleep containers (5 runs each)"
 node "$repo/bench/runtime/inprocess.mjs" density "$work/sleep" "$work/berth-lib-root" 5 "$DENSITY" > "$work/lib-density.json"

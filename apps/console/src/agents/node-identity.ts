@@ -19,19 +19,23 @@ export class NodeIdentity {
 
   /** The node id from the verified peer certificate, without checking the store. */
   static nodeIdOf(call: CallWithAuth): string {
+    return NodeIdentity.peer(call).id;
+  }
+
+  /** Id and fingerprint of the peer certificate; read once per call (grpc-js decodes it anew each time). */
+  private static peer(call: CallWithAuth): { id: string; fingerprint: string | undefined } {
     const cert = call.getAuthContext().sslPeerCertificate;
     const cn = cert?.subject?.CN;
     const id = Array.isArray(cn) ? cn[0] : cn;
     if (!cert || !id) throw noClientCertificate();
-    return id;
+    return { id, fingerprint: cert.fingerprint256 };
   }
 
   async authenticate(call: CallWithAuth): Promise<NodeRecord> {
-    const id = NodeIdentity.nodeIdOf(call);
+    const { id, fingerprint: fp } = NodeIdentity.peer(call);
     const node = await this.nodes.get(id);
     if (!node) throw nodeUnknown(id);
     if (node.revokedAt) throw nodeRevoked(id);
-    const fp = call.getAuthContext().sslPeerCertificate?.fingerprint256;
     if (node.certFingerprint !== null && fp !== node.certFingerprint) throw certificateSuperseded(id);
     return node;
   }

@@ -13,61 +13,118 @@
  */
 import type { Decision, IntOrPercent, PlaceDecision, Resources, SchedulerAssignment, SchedulerNode, SchedulerWorkload } from './types.js';
 
-type Usage = { cpuMillis: number; memoryBytes: number; pids: number };
 const KEYS = [
   ['cpuMillis', 'cpu'],
   ['memoryBytes', 'memory'],
   ['pids', 'pids'],
 ] as const;
 
+/**
+ * The nodes and what is reserved on them during one pass. Per-node numbers live in typed
+ * arrays indexed by node position: `pick` runs once per replica over every eligible node
+ * (1,000 replicas x 2,000 nodes in one pass at fleet scale), so its loop is plain arithmetic.
+ */
 class Fleet {
-  private readonly used = new Map<string, Usage>();
+  private readonly index: Map<string, number>;
+  /** cpuMillis, memoryBytes, pids reserved per node: [3 * i + k]. */
+  private readonly used: Float64Array;
+  private readonly alloc: Float64Array;
   /** Replicas per workload per node, counting placements of this pass. */
-  private readonly spread = new Map<string, Map<string, number>>();
-  readonly byId: Map<string, SchedulerNode>;
+  private readonly spread = new Map<string, Int32Array>();
+  private readonly eligible = new Map<string, { nodes: number[]; reasons: Map<string, number> }>();
+  /** Position of each node's name in code-unit order (the last tie-break), as an integer. */
+  private readonly nameRank: Int32Array;
 
   constructor(readonly nodes: SchedulerNode[], assignments: SchedulerAssignment[]) {
-    this.byId = new Map(nodes.map((n) => [n.id, n]));
+    this.index = new Map(nodes.map((n, i) => [n.id, i]));
+    this.nameRank = new Int32Array(nodes.length);
+    [...nodes.keys()].sort((a, b) => (nodes[a]!.name < nodes[b]!.name ? -1 : nodes[a]!.name > nodes[b]!.name ? 1 : 0)).forEach((i, rank) => (this.nameRank[i] = rank));
+    this.used = new Float64Array(nodes.length * 3);
+    this.alloc = new Float64Array(nodes.length * 3);
+    nodes.forEach((n, i) => KEYS.forEach(([k], j) => (this.alloc[3 * i + j] = n.allocatable[k] ?? 0)));
     for (const a of assignments) this.reserve(a.nodeId, a.workloadId, a.requests, 1);
   }
 
   reserve(nodeId: string, workloadId: string, r: Resources, sign: 1 | -1): void {
-    const u = this.used.get(nodeId) ?? { cpuMillis: 0, memoryBytes: 0, pids: 0 };
-    for (const [k] of KEYS) u[k] += sign * (r[k] ?? 0);
-    this.used.set(nodeId, u);
-    const per = this.spread.get(workloadId) ?? new Map<string, number>();
-    per.set(nodeId, (per.get(nodeId) ?? 0) + sign);
-    this.spread.set(workloadId, per);
+    const i = this.index.get(nodeId);
+    if (i === undefined) return; // a replica on a node that no longer exists reserves nothing
+    KEYS.forEach(([k], j) => (this.used[3 * i + j]! += sign * (r[k] ?? 0)));
+    let per = this.spread.get(workloadId);
+    if (!per) {
+      per = new Int32Array(this.nodes.length);
+      this.spread.set(workloadId, per);
+    }
+    per[i]! += sign;
   }
 
   ready(nodeId: string): boolean {
-    return this.byId.get(nodeId)?.ready === true;
+    const i = this.index.get(nodeId);
+    return i !== undefined && this.nodes[i]!.ready;
+  }
+
+  /**
+   * Nodes that could ever take a replica of `w` in this pass (ready, schedulable, selector
+   * match), with the counts of the others by reason; computed once per workload.
+   */
+  private eligibleFor(w: SchedulerWorkload): { nodes: number[]; reasons: Map<string, number> } {
+    let e = this.eligible.get(w.id);
+    if (e) return e;
+    const reasons = new Map<string, number>();
+    const bump = (r: string): void => void reasons.set(r, (reasons.get(r) ?? 0) + 1);
+    const selector = Object.entries(w.nodeSelector ?? {});
+    const nodes: number[] = [];
+    this.nodes.forEach((node, i) => {
+      if (!node.ready) bump('node not ready');
+      else if (!node.schedulable) bump('node unschedulable');
+      else if (!selector.every(([k, v]) => node.labels[k] === v)) bump('node selector mismatch');
+      else nodes.push(i);
+    });
+    e = { nodes, reasons };
+    this.eligible.set(w.id, e);
+    return e;
   }
 
   /** Best node for one replica of `w`, or the Kubernetes-style reason there is none. */
   pick(w: SchedulerWorkload): { nodeId: string } | { reason: string } {
-    const reasons = new Map<string, number>();
-    const bump = (r: string): void => void reasons.set(r, (reasons.get(r) ?? 0) + 1);
-    let best: { node: SchedulerNode; count: number; freeMem: number } | undefined;
-    for (const node of this.nodes) {
-      if (!node.ready) { bump('node not ready'); continue; }
-      if (!node.schedulable) { bump('node unschedulable'); continue; }
-      if (!Object.entries(w.nodeSelector ?? {}).every(([k, v]) => node.labels[k] === v)) { bump('node selector mismatch'); continue; }
-      const u = this.used.get(node.id) ?? { cpuMillis: 0, memoryBytes: 0, pids: 0 };
-      const short = KEYS.filter(([k]) => (w.requests[k] ?? 0) > 0 && u[k] + (w.requests[k] ?? 0) > (node.allocatable[k] ?? 0));
-      if (short.length > 0) { for (const [, label] of short) bump(`insufficient ${label}`); continue; }
-      const count = this.spread.get(w.id)?.get(node.id) ?? 0;
-      const freeMem = (node.allocatable.memoryBytes ?? 0) - u.memoryBytes;
-      if (!best || count < best.count || (count === best.count && (freeMem > best.freeMem || (freeMem === best.freeMem && node.name < best.node.name)))) {
-        best = { node, count, freeMem };
+    const { nodes, reasons: fixed } = this.eligibleFor(w);
+    const per = this.spread.get(w.id);
+    const want = KEYS.map(([k]) => w.requests[k] ?? 0);
+    const [wc, wm, wp] = want as [number, number, number];
+    const { used, alloc, nameRank } = this;
+    const shortBy = [0, 0, 0];
+    let best = -1;
+    let bestCount = 0;
+    let bestFree = 0;
+    for (const i of nodes) {
+      const o = 3 * i;
+      const noCpu = wc > 0 && used[o]! + wc > alloc[o]!;
+      const noMem = wm > 0 && used[o + 1]! + wm > alloc[o + 1]!;
+      const noPids = wp > 0 && used[o + 2]! + wp > alloc[o + 2]!;
+      if (noCpu || noMem || noPids) {
+        if (noCpu) shortBy[0]!++;
+        if (noMem) shortBy[1]!++;
+        if (noPids) shortBy[2]!++;
+        continue;
+      }
+      const count = per ? per[i]! : 0;
+      const free = alloc[o + 1]! - used[o + 1]!;
+      if (best < 0 || count < bestCount || (count === bestCount && (free > bestFree || (free === bestFree && nameRank[i]! < nameRank[best]!)))) {
+        best = i;
+        bestCount = count;
+        bestFree = free;
       }
     }
-    if (best) return { nodeId: best.node.id };
+    if (best >= 0) return { nodeId: this.nodes[best]!.id };
     if (this.nodes.length === 0) return { reason: '0/0 nodes available: no nodes in the fleet' };
+    const reasons = new Map(fixed);
+    KEYS.forEach(([, label], j) => {
+      if (shortBy[j]! > 0) reasons.set(`insufficient ${label}`, shortBy[j]!);
+    });
     const parts = [...reasons].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([r, n]) => `${n} ${r}`);
     return { reason: `0/${this.nodes.length} nodes available: ${parts.join(', ')}` };
   }
 }
+
 
 /** Resolves a count or percentage of `replicas`; undefined when malformed. */
 export function resolveIntOrPercent(v: IntOrPercent, replicas: number, roundUp: boolean): number | undefined {
