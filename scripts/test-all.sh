@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 npm run --silent proto:check
+# Lint (Nx module boundaries included) fails the run like a failing test.
+npm run --silent lint
 BERTH_TEST_DATABASE_URL=$(scripts/start-postgres.sh)
 export BERTH_TEST_DATABASE_URL
 trap 'scripts/start-postgres.sh --stop || true' EXIT

@@ -1,4 +1,3 @@
-import { BerthError } from '../errors.js';
 import { createSyscalls } from '../sys/koffi.js';
 import type { Syscalls } from '../sys/types.js';
 import { signalNumber } from '../sys/signals.js';
