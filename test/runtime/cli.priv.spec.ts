@@ -191,6 +191,8 @@ test('a paused container makes no progress until resumed', { skip, timeout: 60_0
   const id = nextId();
   await bundle.writeSpec(spec(['sh', '-c', 'while true; do echo x >> /tmp/counter; done']));
   assert.equal((await rt('run', '-d', '--bundle', bundle.dir, id)).code, 0);
+  // run -d returns with the user process running: no exec FIFO is left to open
+  assert.equal(JSON.parse((await rt('state', id)).stdout).status, 'running');
   const counter = join(bundle.rootfs, 'tmp/counter');
   // the file only grows while the loop runs
   const read = async () => (await stat(counter).catch(() => ({ size: 0 }))).size;

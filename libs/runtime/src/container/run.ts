@@ -4,7 +4,6 @@ import type { RuntimeContext } from './context.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer } from './delete.js';
 import { runHooks } from './hooks.js';
-import { startContainer } from './start.js';
 import { ociState } from './status.js';
 
 export interface RunOptions extends Omit<CreateOptions, 'detach' | 'noExecFifo'> {
@@ -20,26 +19,20 @@ export function exitCodeOf(rec: ExitRecord): number {
 }
 
 /**
- * `run`: create + start. In the foreground the init execs straight away (no FIFO round trip);
- * the call resolves with the exit record after the container is deleted (unless `keep`).
+ * `run`: create + start. The init execs straight away (no FIFO round trip). In the foreground
+ * the call resolves with the exit record after the container is deleted (unless `keep`);
+ * detached, once the user process runs.
  */
 export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promise<ExitRecord | undefined> {
-  if (opts.detach) {
-    await createContainer(ctx, { ...opts, detach: true });
-    try {
-      await startContainer(ctx, opts.id);
-    } catch (err) {
-      await deleteContainer(ctx, opts.id, { force: true }).catch(() => undefined);
-      throw err;
-    }
-    return undefined;
-  }
-  const { record, handle } = await createContainer(ctx, { ...opts, detach: false, noExecFifo: true });
+  // Detached too: the init execs once created, so there is no FIFO to make, wait on and remove
+  // (the same hooks run in the same order; a container without its FIFO reads as running).
+  const { record, handle } = await createContainer(ctx, { ...opts, detach: opts.detach ?? false, noExecFifo: true });
   try {
     await runHooks(record.spec.hooks?.poststart, ociState(record, 'running'), 'poststart');
   } catch (err) {
     ctx.logger.warn(causeText(err), { containerId: opts.id });
   }
+  if (opts.detach) return undefined;
   const exit = await handle.wait();
   if (!opts.keep) await deleteContainer(ctx, opts.id, { force: true });
   return exit;
