@@ -171,6 +171,24 @@ test('a memory hog is OOM-killed at its limit', { skip, timeout: 60_000 }, async
   assert.equal(r.code, 137, `expected SIGKILL by the OOM killer, got ${r.code}: ${r.stderr}`);
 });
 
+test('a foreground run passes signals to the container: SIGTERM to berth-runtime stops it, exit 143, nothing left', { skip, timeout: 60_000 }, async () => {
+  const id = nextId();
+  // PID 1 of a pid namespace ignores signals it has no handler for, so the init traps TERM.
+  await bundle.writeSpec(spec(['sh', '-c', 'trap "exit 143" TERM; sleep 100 & wait']));
+  let cli: import('node:child_process').ChildProcess | undefined;
+  const running = runBin('berth-runtime', ['--root', root, 'run', '--bundle', bundle.dir, id], { onSpawn: (c) => (cli = c), timeoutMs: 30_000 });
+  for (let i = 0; i < 100; i++) {
+    const st = await rt('state', id);
+    if (st.code === 0 && JSON.parse(st.stdout).status === 'running') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(cli?.pid);
+  cli.kill('SIGTERM');
+  const r = await running;
+  assert.equal(r.code, 143, `exit ${r.code}: ${r.stderr}`);
+  assert.equal((await rt('state', id)).code, 1, 'the container was deleted after it exited');
+});
+
 test('a fork bomb stops at pids.max', { skip, timeout: 60_000 }, async () => {
   const id = nextId();
   await bundle.writeSpec(spec(['sleep', '120'], (s) => (s.linux!.resources = { pids: { limit: 10 } })));

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Process } from '../spec/types.js';
 import { defaultSpec } from '../spec/index.js';
 import { Runtime } from '../container/runtime.js';
+import type { ShimSpawner } from '../process/index.js';
 import { exitCodeOf } from '../container/run.js';
 import type { Logger, LogFields } from '../logger.js';
 import { parseArgs, str, bool, list, UsageError, type FlagSpec, type Parsed } from './args.js';
@@ -16,7 +17,7 @@ export interface CommandEnv {
 
 type Command = (argv: string[], env: CommandEnv) => Promise<number>;
 
-function runtimeFor(env: CommandEnv): Runtime {
+function runtimeFor(env: CommandEnv, shimSpawner?: ShimSpawner): Runtime {
   const fmt = (msg: string, f?: LogFields) => (f && Object.keys(f).length ? `${msg} ${JSON.stringify(f)}` : msg);
   const logger: Logger = {
     debug: (m, f) => env.log('debug', fmt(m, f)),
@@ -25,7 +26,7 @@ function runtimeFor(env: CommandEnv): Runtime {
     error: (m, f) => env.log('error', fmt(m, f)),
     child: () => logger,
   };
-  return new Runtime({ root: env.root, logger });
+  return new Runtime({ root: env.root, logger, ...(shimSpawner ? { shimSpawner } : {}) });
 }
 
 function one(p: Parsed, what = 'container id'): string {
@@ -34,6 +35,9 @@ function one(p: Parsed, what = 'container id'): string {
   if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   return id;
 }
+
+/** What a foreground `run` passes on to the container (runc forwards all but SIGCHLD, SIGWINCH, SIGURG). */
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'];
 
 const CREATE_FLAGS: FlagSpec[] = [
   { name: 'bundle', alias: 'b', kind: 'string', default: '.' },
@@ -69,9 +73,28 @@ export const commands: Record<string, Command> = {
   async run(argv, env) {
     const p = parseArgs(argv, [...CREATE_FLAGS, { name: 'detach', alias: 'd', kind: 'bool' }, { name: 'keep', kind: 'bool' }]);
     const id = one(p);
-    const rt = runtimeFor(env);
+    // run makes no FIFO (the init execs at once), so koffi would be loaded only to posix_spawn
+    // the shim: forking this small, short-lived Node is cheaper than loading the addon
+    // (134 vs 143 ms per run, 129 vs 137 ms per run -d here).
+    const rt = runtimeFor(env, 'child_process');
     const detach = bool(p, 'detach');
-    const exit = await rt.run({ id, bundle: str(p, 'bundle') ?? '.', ...consoleSocket(p), ...pidFile(p), detach, keep: bool(p, 'keep') });
+    // In the foreground, signals sent to berth-runtime go to the container's init, as with runc:
+    // Ctrl-C or a service manager's SIGTERM stops the container, and the exit code says so.
+    // One that arrives before the init exists is delivered once it does.
+    const pending: NodeJS.Signals[] = [];
+    let created = false;
+    const forward = (sig: NodeJS.Signals): void => {
+      if (!created) pending.push(sig);
+      else void rt.kill(id, sig).catch((err: unknown) => env.log('debug', `signal ${sig} not forwarded: ${String(err)}`));
+    };
+    if (!detach) for (const sig of FORWARDED_SIGNALS) process.on(sig, forward);
+    const exit = await rt.run({
+      id, bundle: str(p, 'bundle') ?? '.', ...consoleSocket(p), ...pidFile(p), detach, keep: bool(p, 'keep'),
+      onCreated: () => {
+        created = true;
+        for (const sig of pending.splice(0)) forward(sig);
+      },
+    });
     return exit ? exitCodeOf(exit) : 0;
   },
 

@@ -11,6 +11,8 @@ export interface RunOptions extends Omit<CreateOptions, 'detach' | 'noExecFifo'>
   detach?: boolean;
   /** Keep the container after it exits (runc run --keep). */
   keep?: boolean;
+  /** Called once the container exists (its init can be signalled), before poststart hooks. */
+  onCreated?: () => void;
 }
 
 /** Exit code the way shells report it: the status, or 128 + the signal (the shim records it so). */
@@ -26,7 +28,9 @@ export function exitCodeOf(rec: ExitRecord): number {
 export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promise<ExitRecord | undefined> {
   // Detached too: the init execs once created, so there is no FIFO to make, wait on and remove
   // (the same hooks run in the same order; a container without its FIFO reads as running).
-  const { record, handle } = await createContainer(ctx, { ...opts, detach: opts.detach ?? false, noExecFifo: true });
+  const { onCreated, ...create } = opts;
+  const { record, handle } = await createContainer(ctx, { ...create, detach: opts.detach ?? false, noExecFifo: true });
+  onCreated?.();
   try {
     await runHooks(record.spec.hooks?.poststart, ociState(record, 'running'), 'poststart');
   } catch (err) {
