@@ -12,6 +12,7 @@ export interface ObservedStatus {
   imageDigest: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** When the agent first reported this state (repeats of an unchanged status are not written; the node's lastHeartbeatAt says the agent is alive). */
   observedAt: Date;
   /** Assignment revision the agent was applying. */
   assignmentRevision: number | null;
