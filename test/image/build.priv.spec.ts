@@ -257,4 +257,18 @@ test('FROM scratch with COPY of a whole rootfs, then RUN in it', { skip, timeout
   assert.deepEqual([...out].sort(), ["/bin/sh: can't create /tmp-uid: Permission denied", '4242'].sort(), 'USER app ran as uid 4242 from /etc/passwd');
   const entries = await layerEntries(r.manifest.layers[1]!.digest);
   assert.deepEqual(entries, ['uid']);
+
+  // COPY --chown looks names up in the image's /etc/passwd; a user alone means gid = uid (Docker).
+  await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY rootfs/ /\nCOPY --chown=app rootfs/etc/passwd /by-name\nCOPY --chown=7:8 rootfs/etc/passwd /by-number\n');
+  const owned = await buildImage(options({ contextDir: dir, tag: 'localhost/scratch-test:2' }));
+  const owners: string[] = [];
+  for (const l of owned.manifest.layers.slice(1)) {
+    for await (const e of readTar(decompress(await store.content.get(l.digest)))) {
+      owners.push(`${e.header.name} ${e.header.uid}:${e.header.gid}`);
+      for await (const _ of e.body) { /* drain */ }
+    }
+  }
+  assert.deepEqual(owners, ['by-name 4242:4242', 'by-number 7:8']);
+  await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY rootfs/ /\nCOPY --chown=app:staff rootfs/etc/passwd /x\n');
+  await assert.rejects(buildImage(options({ contextDir: dir, tag: 'localhost/scratch-test:3' })), /--chown: failed to resolve user "4242:staff": the image has no \/etc\/group/);
 });

@@ -29,7 +29,7 @@ import { writeImage } from './output.js';
 import type { BuildRunner, BuildSnapshotter } from './ports.js';
 import { BuildState, type ResolvedStep } from './resolve.js';
 import { runStep } from './run.js';
-import { resolveUser } from './users.js';
+import { readUserDb, resolveUser } from '../runtime-spec-user.js';
 
 export interface BuildStepEvent {
   /** 1-based step number over all instructions. */
@@ -214,7 +214,7 @@ async function fsStep(
     try {
       const s = state.settings;
       if (step.kind === 'run') {
-        const user = await resolveUser(rootfs, s.user || '0').catch((err: unknown) => {
+        const user = await readUserDb(rootfs).then((db) => resolveUser(s.user || '0', db)).catch((err: unknown) => {
           throw new BuildError('run_failed', `failed to run ${what}: ${causeText(err)}`, { cause: err });
         });
         await runStep({
@@ -227,11 +227,16 @@ async function fsStep(
       } else {
         let owner;
         if (step.chown) {
-          const u = await resolveUser(rootfs, step.chown.user).catch((err: unknown) => {
-            throw new BuildError('context_invalid', `failed to copy ${what}: --chown: ${causeText(err)}`, { cause: err });
-          });
-          const g = step.chown.group === undefined ? u.uid : (await resolveUser(rootfs, `${u.uid}:${step.chown.group}`)).gid;
-          owner = { uid: u.uid, gid: g };
+          const chown = step.chown;
+          const { uid, gid } = await readUserDb(rootfs)
+            .then((db) => {
+              const u = resolveUser(chown.user, db);
+              return { uid: u.uid, gid: chown.group === undefined ? u.uid : resolveUser(`${u.uid}:${chown.group}`, db).gid };
+            })
+            .catch((err: unknown) => {
+              throw new BuildError('context_invalid', `failed to copy ${what}: --chown: ${causeText(err)}`, { cause: err });
+            });
+          owner = { uid, gid };
         }
         await copyIntoRoot(rootfs, sources, step.dest, {
           extract: step.add, tmpDir: work, ...(owner ? { owner } : {}), ...(step.chmod !== undefined ? { chmod: step.chmod } : {}),

@@ -11,7 +11,7 @@ import { hardenedDefaults } from '../../spec/index.js';
 import type { Spec } from '../../spec/types.js';
 import { BuildError } from './errors.js';
 import type { BuildRunner } from './ports.js';
-import type { ResolvedUser } from './users.js';
+import type { ResolvedUser } from '../runtime-spec-user.js';
 
 export interface RunStepInput {
   readonly runner: BuildRunner;
@@ -37,7 +37,7 @@ export function buildSpec(input: RunStepInput): Spec {
       args: [...input.args],
       env: [...input.env],
       cwd: input.cwd,
-      user: { uid: input.user.uid, gid: input.user.gid, ...(input.user.additionalGids.length ? { additionalGids: input.user.additionalGids } : {}) },
+      user: { uid: input.user.uid, gid: input.user.gid, ...(input.user.additionalGids.length ? { additionalGids: [...input.user.additionalGids] } : {}) },
     },
     root: { path: 'rootfs', readonly: false },
     hostname: 'berth-build',
