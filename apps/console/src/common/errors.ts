@@ -1,7 +1,8 @@
 /**
  * The console's one exception base class. Every error a service throws carries a stable
- * string `code` (part of the API contract: clients branch on it) and a category; the HTTP
- * filter (http-exception.filter.ts) maps categories to statuses, nothing else does.
+ * string `code` (part of the API contract: clients branch on it) and a category; HTTP_STATUS
+ * below is the one mapping of categories to statuses (HTTP responses, WebSocket refusals and
+ * close codes).
  * Messages read `failed to <verb> <object>: <cause>`.
  */
 export type ErrorCategory =
@@ -13,6 +14,18 @@ export type ErrorCategory =
   | 'failed_precondition'
   | 'unavailable'
   | 'internal';
+
+/** HTTP status per error category. */
+export const HTTP_STATUS: Readonly<Record<ErrorCategory, number>> = {
+  invalid_argument: 400,
+  unauthenticated: 401,
+  permission_denied: 403,
+  not_found: 404,
+  already_exists: 409,
+  failed_precondition: 409,
+  unavailable: 503,
+  internal: 500,
+};
 
 export interface FieldError {
   /** Dotted path with indices, e.g. `spec.containers[0].image`. */

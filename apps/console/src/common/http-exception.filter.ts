@@ -1,20 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { Request, Response } from './http.js';
 import type { Logger } from 'pino';
-import { ConsoleError, type ErrorCategory } from './errors.js';
+import { ConsoleError, HTTP_STATUS } from './errors.js';
 import { requestContext } from './request-context.js';
 import { LOGGER } from './logger.js';
-
-const STATUS: Record<ErrorCategory, number> = {
-  invalid_argument: 400,
-  unauthenticated: 401,
-  permission_denied: 403,
-  not_found: 404,
-  already_exists: 409,
-  failed_precondition: 409,
-  unavailable: 503,
-  internal: 500,
-};
 
 export interface ErrorBody {
   code: string;
@@ -42,7 +31,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof ConsoleError) {
       const body: ErrorBody = { code: exception.code, message: exception.message, requestId };
       if (exception.errors) body.errors = exception.errors;
-      return { status: STATUS[exception.category], body };
+      return { status: HTTP_STATUS[exception.category], body };
     }
     // body-parser: malformed JSON, too large, wrong charset (Nest wraps them with the original as cause).
     const e = (exception instanceof HttpException && exception.cause ? exception.cause : exception) as { type?: string; status?: number; message?: string };

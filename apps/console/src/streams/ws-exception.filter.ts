@@ -1,20 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { ConsoleError, type ErrorCategory } from '../common/errors.js';
+import { ConsoleError, HTTP_STATUS } from '../common/errors.js';
 import { LOGGER } from '../common/logger.js';
 import type { StreamSocket } from './socket-sender.js';
-
-/** HTTP status per category: the upgrade is refused with it; close codes are 4000 + it. */
-const STATUS: Record<ErrorCategory, number> = {
-  invalid_argument: 400,
-  unauthenticated: 401,
-  permission_denied: 403,
-  not_found: 404,
-  already_exists: 409,
-  failed_precondition: 409,
-  unavailable: 503,
-  internal: 500,
-};
 
 export interface WsErrorFrame {
   type: 'error';
@@ -26,7 +14,8 @@ export interface WsErrorFrame {
 /** The one mapping of errors to what a WebSocket client sees: a frame, an HTTP status, a close code. */
 export function toWsError(err: unknown): { frame: WsErrorFrame; status: number; closeCode: number } {
   if (err instanceof ConsoleError) {
-    const status = STATUS[err.category];
+    // The upgrade is refused with the HTTP status; close codes are 4000 + it.
+    const status = HTTP_STATUS[err.category];
     const frame: WsErrorFrame = { type: 'error', code: err.code, message: err.message };
     if (err.errors) frame.errors = err.errors;
     return { frame, status, closeCode: 4000 + status };
