@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBin, type RunResult } from '../fixtures/cli.js';
 
 /** The repository root: the nearest ancestor whose package.json is the "berth" workspace (works from test/cli and test/dist/cli). */
 export function repoRoot(): string {
@@ -17,28 +18,9 @@ export function repoRoot(): string {
   }
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs bin/berth with `env` only (plus PATH), stdin from `input`; kills it after `timeoutMs`. */
 export function runBerth(root: string, args: string[], env: Record<string, string>, opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'bin', 'berth'), args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+  return runBin('berth', args, { ...opts, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env } }, root);
 }
 
 export interface RunningConsole {
