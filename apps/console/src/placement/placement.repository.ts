@@ -69,15 +69,18 @@ export class PlacementRepository {
         schedulable: !n.unschedulable && !n.draining && n.revokedAt === null,
         allocatable: nodeResources(n.allocatable),
       })),
-      assignments: assignments.map((a) => ({
-        id: a.id,
-        workloadId: a.workloadId,
-        nodeId: a.nodeId,
-        replicaIndex: a.replicaIndex,
-        revision: revisionOf(a.workloadRevisionId).number,
-        requests: revisionOf(a.workloadRevisionId).requests,
-        ready: a.status?.state === 'running' && a.status.ready,
-      })),
+      assignments: assignments.map((a) => {
+        const rev = revisionOf(a.workloadRevisionId);
+        return {
+          id: a.id,
+          workloadId: a.workloadId,
+          nodeId: a.nodeId,
+          replicaIndex: a.replicaIndex,
+          revision: rev.number,
+          requests: rev.requests,
+          ready: a.status?.state === 'running' && a.status.ready,
+        };
+      }),
     };
   }
 }

@@ -59,6 +59,7 @@ export class EventTail {
   private running = false;
   private again = false;
   private stopped = false;
+  private readonly unwake: (() => void) | undefined;
 
   constructor(
     private readonly source: RecordedEventSource,
@@ -69,8 +70,6 @@ export class EventTail {
   ) {
     this.unwake = wake?.(() => this.kick());
   }
-
-  private readonly unwake: (() => void) | undefined;
 
   /** Watchers connected (tests, metrics). */
   get size(): number {
