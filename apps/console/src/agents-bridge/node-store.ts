@@ -27,7 +27,6 @@ interface StatusItem {
   update: NodeStatusUpdate;
 }
 
-
 /**
  * The agents module's NodeStore over the nodes table (repository: the only Prisma user here).
  *
