@@ -123,6 +123,80 @@ test('create, start, state, kill and delete walk the OCI lifecycle', { skip, tim
   for (const d of cg.dirs(id)) assert.equal(existsSync(d), false, `cgroup ${d} removed`);
 });
 
+/** berth-runtime where Node cannot be found: only the native front end can answer (exit 127 otherwise). */
+function rtWithoutNode(...args: string[]) {
+  return runBin('berth-runtime', ['--root', root, ...args], { env: { ...process.env, PATH: '/nonexistent' } });
+}
+
+test('start and delete run natively from the plan create wrote: no Node, same results', { skip, timeout: 60_000 }, async () => {
+  const id = nextId();
+  await bundle.writeSpec(spec(['sleep', '300']));
+  assert.equal((await rt('create', '--bundle', bundle.dir, id)).code, 0);
+  assert.equal(existsSync(join(root, id, 'plan')), true);
+  const s = await rtWithoutNode('start', id);
+  assert.equal(s.code, 0, s.stderr);
+  const st = JSON.parse((await rt('state', id)).stdout) as { status: string; pid: number };
+  assert.equal(st.status, 'running');
+  assert.match(await readFile(`/proc/${st.pid}/cmdline`, 'utf8'), /sleep/);
+  assert.equal(existsSync(join(root, id, 'exec.fifo')), false);
+
+  // a second start and a delete without --force are errors: the front end hands them to Node
+  const again = await rtWithoutNode('start', id);
+  assert.equal(again.code, 127);
+  assert.match(again.stderr, /cannot run node/);
+  const noForce = await rtWithoutNode('delete', id);
+  assert.equal(noForce.code, 127);
+  assert.equal(JSON.parse((await rt('state', id)).stdout).status, 'running', 'nothing was touched before the hand-over');
+
+  // --force on a running container with its own pid namespace: killed and removed natively
+  const d = await rtWithoutNode('delete', '--force', id);
+  assert.equal(d.code, 0, d.stderr);
+  assert.equal(existsSync(join(root, id)), false);
+  assert.equal(existsSync(`/proc/${st.pid}`), false);
+  for (const dir of cg.dirs(id)) assert.equal(existsSync(dir), false, `cgroup ${dir} removed`);
+  assert.match((await rt('state', id)).stderr, /container does not exist/);
+});
+
+test('the native front end leaves to Node what the plan does not cover', { skip, timeout: 60_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-fast-'));
+  try {
+    // poststart/poststop hooks: create writes no plan, Node runs start and delete (and the hooks)
+    const hook = join(dir, 'hook.sh');
+    await writeFile(hook, `#!/bin/sh\necho "$1" >> ${dir}/log\n`);
+    await chmod(hook, 0o755);
+    const id = nextId();
+    await bundle.writeSpec(spec(['true'], (s) => (s.hooks = { poststart: [{ path: hook, args: ['hook', 'poststart'] }], poststop: [{ path: hook, args: ['hook', 'poststop'] }] })));
+    assert.equal((await rt('create', '--bundle', bundle.dir, id)).code, 0);
+    assert.equal(existsSync(join(root, id, 'plan')), false);
+    assert.equal((await rtWithoutNode('start', id)).code, 127);
+    assert.equal((await rt('start', id)).code, 0);
+    assert.equal((await rt('delete', '--force', id)).code, 0);
+    assert.deepEqual((await readFile(join(dir, 'log'), 'utf8')).trim().split('\n'), ['poststart', 'poststop']);
+
+    // no pid namespace of its own: killing the init would not end the container, so a running
+    // one is Node's to delete (it kills every process of the cgroup)
+    const id2 = nextId();
+    await bundle.writeSpec(spec(['sleep', '300'], (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid'))));
+    assert.equal((await rt('create', '--bundle', bundle.dir, id2)).code, 0);
+    assert.equal((await rtWithoutNode('start', id2)).code, 0);
+    assert.equal((await rtWithoutNode('delete', '--force', id2)).code, 127);
+    assert.equal((await rt('delete', '--force', id2)).code, 0);
+    for (const d of cg.dirs(id2)) assert.equal(existsSync(d), false, `cgroup ${d} removed`);
+
+    // flags it does not know, and BERTH_RUNTIME_NO_FASTPATH, go to Node too
+    const id3 = nextId();
+    await bundle.writeSpec(spec(['true']));
+    assert.equal((await rt('create', '--bundle', bundle.dir, id3)).code, 0);
+    assert.equal((await rtWithoutNode('--debug', 'start', id3)).code, 127);
+    const forced = await runBin('berth-runtime', ['--root', root, 'start', id3], { env: { ...process.env, PATH: '/nonexistent', BERTH_RUNTIME_NO_FASTPATH: '1' } });
+    assert.equal(forced.code, 127);
+    assert.equal((await rtWithoutNode('--log-format=json', 'start', id3)).code, 0);
+    assert.equal((await rt('delete', '--force', id3)).code, 0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('bad input: missing rootfs, duplicate id, unknown id, invalid config', { skip, timeout: 60_000 }, async () => {
   const id = nextId();
   await bundle.writeSpec(spec(['true'], (s) => (s.root = { path: 'no-such-rootfs' })));

@@ -2,6 +2,7 @@
  * berth-shim: the fork->exec window of Berth containers (see DESIGN.md "Process model").
  *
  *   berth-shim init|exec   with the config message on fd 3 (a socketpair from Node)
+ *   berth-shim cli ...     berth-runtime's front end (fastpath.c)
  *
  * The process started by Node is the supervisor. It forks "stage1", which joins namespaces
  * given by path and clone()s the container process with the new namespaces, reports its pid
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,7 +308,10 @@ static int start(const struct msg *m, int ctl) {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) fail("create sync socket");
   const char *console = msg_str(m, T_CONSOLE_SOCKET);
   if (console) ctx.console = connect_unix(console);
+  /* The exec FIFO is made here rather than by the caller: Node has no mkfifo, and loading an
+   * FFI addon just for it cost every `berth-runtime create` ~15 ms. */
   const char *fifo = msg_str(m, T_EXEC_FIFO);
+  if (fifo && mkfifo(fifo, 0600) < 0) fail("create exec fifo %s", fifo);
   if (fifo && (ctx.fifo = open(fifo, O_PATH | O_CLOEXEC)) < 0) fail("open exec fifo %s", fifo);
   struct cur c;
   if (msg_find(m, T_STDIO_FILES, &c)) {
@@ -398,6 +403,7 @@ static int start(const struct msg *m, int ctl) {
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "cli") == 0) return cli_main(argc, argv);
   if (argc != 2 || (strcmp(argv[1], "init") != 0 && strcmp(argv[1], "exec") != 0)) {
     fprintf(stderr, "usage: berth-shim init|exec  (config message on fd 3)\n");
     return 2;

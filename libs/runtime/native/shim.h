@@ -17,7 +17,7 @@
 #endif
 
 #define MSG_VERSION 1
-enum { KIND_INIT = 1, KIND_EXEC = 2 };
+enum { KIND_INIT = 1, KIND_EXEC = 2, KIND_PLAN = 3 };
 
 enum tag {
   T_CONTAINER_ID = 1, T_ARG = 2, T_ENV = 3, T_CWD = 4, T_USER = 5, T_HOSTNAME = 6,
@@ -28,6 +28,8 @@ enum tag {
   T_ROOT_PROPAGATION = 26, T_READONLY_ROOT = 27, T_MOUNT = 28, T_DEVICE = 29, T_SYMLINK = 30,
   T_MASKED = 31, T_READONLY_PATH = 32, T_SYSCTL = 33, T_HOOK_CREATE_CONTAINER = 34,
   T_HOOK_START_CONTAINER = 35,
+  /* KIND_PLAN (<state dir>/plan, written by create for fastpath.c) */
+  T_PLAN_INIT = 40, T_PLAN_SHIM = 41, T_PLAN_OWN_PIDNS = 42, T_PLAN_FREEZER = 43, T_PLAN_CGROUP = 44,
 };
 
 struct cur { const uint8_t *p; size_t left; };
@@ -65,6 +67,9 @@ struct child_ctx {
   int in_userns;    /* the process lives in a non-initial user namespace */
 };
 __attribute__((noreturn)) void child_main(const struct msg *m, struct child_ctx *ctx);
+
+/* fastpath.c: `berth-shim cli <entry.cjs> ARGS`, berth-runtime's front end */
+int cli_main(int argc, char **argv);
 
 /* supervise.c */
 struct log_cfg { const char *paths[2]; uint64_t max_size; int pipes[2]; };

@@ -32,6 +32,11 @@ export interface CgroupManager {
   stats(): Promise<CgroupStats>;
   /** Count of OOM kills in this cgroup since it was created. */
   oomKillCount(): Promise<number>;
+  /**
+   * A file that starts with `thawed` while the cgroup is not frozen (read by the native delete,
+   * native/fastpath.c); undefined without a freezer. Optional for test doubles.
+   */
+  thawedMarker?(): { file: string; thawed: string } | undefined;
   /** The file whose `oom_kill` counter `oomKillCount()` reads (for the shim), if any. */
   oomEventsFile(): string | undefined;
   destroy(): Promise<void>;

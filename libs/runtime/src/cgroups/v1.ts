@@ -172,6 +172,11 @@ export class V1CgroupManager implements CgroupManager {
     return statsV1((c) => this.#dir(c));
   }
 
+  thawedMarker(): { file: string; thawed: string } | undefined {
+    const dir = this.#dir('freezer');
+    return dir ? { file: join(dir, 'freezer.state'), thawed: 'THAWED' } : undefined;
+  }
+
   oomEventsFile(): string | undefined {
     const dir = this.#dir('memory');
     return dir ? join(dir, 'memory.oom_control') : undefined;

@@ -124,6 +124,10 @@ export class V2CgroupManager implements CgroupManager {
     return parseFlatKeyed(text).get('frozen') === 1 ? 'frozen' : 'thawed';
   }
 
+  thawedMarker(): { file: string; thawed: string } | undefined {
+    return hasFile(this.#dir, 'cgroup.freeze') ? { file: join(this.#dir, 'cgroup.freeze'), thawed: '0' } : undefined;
+  }
+
   pids(): Promise<number[]> {
     return pidsRecursive(this.#dir);
   }

@@ -19,6 +19,4 @@ export interface RuntimeContext {
   openCgroup(containerId: string, cgroupsPath: string | undefined): CgroupManager;
   /** How shims are started (default 'auto': posix_spawn where available). */
   shimSpawner?: ShimSpawner;
-  /** mkfifo(3); Node has none. */
-  mkfifo(path: string, mode: number): void;
 }

@@ -13,6 +13,7 @@ import { runHooks } from './hooks.js';
 import { readProcStat, type ProcStat } from './proc.js';
 import { expandCgroupMounts } from './cgroup-mounts.js';
 import { effectiveResources } from './devices.js';
+import { writeFastPathPlan } from './fast-plan.js';
 import type { ContainerRecord } from './state-store.js';
 
 export interface CreateOptions {
@@ -99,7 +100,6 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     const plan = expandCgroupMounts(planRootfs(spec, bundle), cgroup.procsFiles());
     const oomEventsFile = cgroup.oomEventsFile();
     const execFifo = join(dir, 'exec.fifo');
-    if (!opts.noExecFifo) ctx.mkfifo(execFifo, 0o600);
 
     const record: ContainerRecord = {
       id,
@@ -174,6 +174,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     if (shimSt) record.shimStartTime = shimSt.startTime;
     record.phase = 'created';
     await ctx.store.write(record);
+    await writeFastPathPlan(dir, record, cgroup);
     if (opts.pidFile) await writeFile(opts.pidFile, String(handle.initPid));
     return { record, handle };
   } catch (err) {

@@ -71,7 +71,6 @@ async function fixture() {
     shimPath: '/nonexistent',
     logger: noopLogger,
     openCgroup: () => cg,
-    mkfifo: () => {},
   };
   const init = spawn('sleep', ['60'], { stdio: 'ignore' });
   const st = await readProcStat(init.pid!);

@@ -13,7 +13,7 @@ import { runContainer, type RunOptions } from './run.js';
 import { startContainer } from './start.js';
 import { containerPids, containerState, containerStats, listContainers, type ContainerState } from './state.js';
 import { StateStore } from './state-store.js';
-import { defaultOpenCgroup, defaultMkfifo } from './host.js';
+import { defaultOpenCgroup } from './host.js';
 
 export interface RuntimeOptions {
   /** State directory (runc's --root); one subdirectory per container. */
@@ -21,7 +21,6 @@ export interface RuntimeOptions {
   shimPath?: string;
   logger?: Logger;
   openCgroup?: (containerId: string, cgroupsPath: string | undefined) => CgroupManager;
-  mkfifo?: (path: string, mode: number) => void;
   /**
    * How shims are started: 'posix_spawn' (no copy of this process's page tables), Node's
    * 'child_process', or 'auto' (the default: posix_spawn where koffi and pidfds work).
@@ -50,7 +49,6 @@ export class Runtime {
       shimPath: opts.shimPath ?? DEFAULT_SHIM_PATH,
       logger: opts.logger ?? noopLogger,
       openCgroup: opts.openCgroup ?? defaultOpenCgroup,
-      mkfifo: opts.mkfifo ?? defaultMkfifo,
       ...(opts.shimSpawner ? { shimSpawner: opts.shimSpawner } : {}),
     };
   }

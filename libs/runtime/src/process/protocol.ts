@@ -10,7 +10,7 @@
 import { BerthError } from '../errors.js';
 
 export const MSG_VERSION = 1;
-export const MSG_KIND = { init: 1, exec: 2 } as const;
+export const MSG_KIND = { init: 1, exec: 2, plan: 3 } as const;
 
 export const TAG = {
   CONTAINER_ID: 1, ARG: 2, ENV: 3, CWD: 4, USER: 5, HOSTNAME: 6, DOMAINNAME: 7, NS: 8,
@@ -19,6 +19,8 @@ export const TAG = {
   OOM_FILE: 20, OOM_SCORE_ADJ: 21, RLIMIT: 22, CAPS: 23, NO_NEW_PRIVS: 24, ROOTFS: 25,
   ROOT_PROPAGATION: 26, READONLY_ROOT: 27, MOUNT: 28, DEVICE: 29, SYMLINK: 30, MASKED: 31,
   READONLY_PATH: 32, SYSCTL: 33, HOOK_CREATE_CONTAINER: 34, HOOK_START_CONTAINER: 35,
+  // MSG_KIND.plan (container/fast-plan.ts -> native/fastpath.c)
+  PLAN_INIT: 40, PLAN_SHIM: 41, PLAN_OWN_PIDNS: 42, PLAN_FREEZER: 43, PLAN_CGROUP: 44,
 } as const;
 
 /**

@@ -48,7 +48,10 @@ export interface LaunchInitOptions {
   seccompFlags?: number;
   /** Unix socket that receives the pty master (SCM_RIGHTS) when spec.process.terminal. */
   consoleSocket?: string;
-  /** OCI create/start split: the init blocks opening this FIFO for writing until `start`. */
+  /**
+   * OCI create/start split: the shim makes this FIFO (mode 0600; it must not exist yet) and the
+   * init blocks opening it for writing until `start`.
+   */
   execFifo?: string;
   stdio: StdioConfig;
   /** Node-side hooks that run while the init waits with its namespaces made (before mounts). */
