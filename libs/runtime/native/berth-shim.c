@@ -11,7 +11,7 @@
  * "G" + u32 length + state JSON (createRuntime hooks ran), releases the process and forwards its "ready" or error.
  * It then supervises: forwards signals, writes logs, records the exit status.
  *
- * Control channel (fd 3) lines from the shim: "pid N\n", "ready\n", "error <text>\n".
+ * Control channel (fd 3) lines from the shim: "pid N START\n", "ready\n", "error <text>\n".
  * Sync channel (SOCK_SEQPACKET, supervisor <-> stage1/child): "P<pid>", "G", "R", "E<text>".
  */
 #include "shim.h"
@@ -99,6 +99,28 @@ void failx(const char *fmt, ...) {
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   report_and_exit(buf);
+}
+
+int proc_stat(pid_t pid, char *state, uint64_t *start_time) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  char *p = strrchr(buf, ')'); /* comm may hold spaces and ')' */
+  if (!p || p[1] != ' ') return 0;
+  char *q = p + 2; /* field 3 */
+  if (state) *state = *q;
+  for (int field = 3; field < 22; field++) {
+    q = strchr(q, ' ');
+    if (!q) return 0;
+    q++;
+  }
+  *start_time = strtoull(q, NULL, 10);
+  return 1;
 }
 
 /* ---- message decoding ---- */
@@ -370,7 +392,11 @@ static int start(const struct msg *m, int ctl) {
   const char *oom_file = msg_str(m, T_OOM_FILE);
   long oom_before = oom_file ? oom_count(oom_file) : -1;
 
-  dprintf(ctl, "pid %d\n", g_child);
+  /* The start time is read here, while the process waits: later, /proc/<pid>/stat contends
+   * with its execve for the mm lock. With the pid it identifies the process across pid reuse. */
+  uint64_t start_time = 0;
+  proc_stat(g_child, NULL, &start_time);
+  dprintf(ctl, "pid %d %llu\n", g_child, (unsigned long long)start_time);
   char go = 0;
   while ((n = read(ctl, &go, 1)) < 0 && errno == EINTR) {}
   if (n != 1 || go != 'G') failx("wait for go: the caller closed the control channel");

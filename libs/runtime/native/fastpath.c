@@ -130,25 +130,9 @@ static int read_plan(const char *dir, struct msg *m, struct plan *pl) {
 /* ---- processes, identified by pid + start time as the TypeScript side does ---- */
 
 static int proc_alive(pid_t pid, uint64_t start) {
-  char path[64], buf[1024];
-  if (pid <= 0) return 0;
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  char *p = strrchr(buf, ')'); /* comm may hold spaces and ')' */
-  if (!p || p[1] != ' ') return 0;
-  char state = p[2];
-  char *q = p + 2; /* field 3; starttime is field 22 */
-  for (int field = 3; field < 22; field++) {
-    q = strchr(q, ' ');
-    if (!q) return 0;
-    q++;
-  }
-  return strtoull(q, NULL, 10) == start && state != 'Z' && state != 'X';
+  char state;
+  uint64_t st;
+  return pid > 0 && proc_stat(pid, &state, &st) && st == start && state != 'Z' && state != 'X';
 }
 
 static long now_ms(void) {

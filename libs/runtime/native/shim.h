@@ -57,6 +57,8 @@ __attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void failx(const char *fmt, ...);
 int write_all(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *data);
+/* Field 3 (state) and field 22 (start time) of /proc/<pid>/stat; 0 when unreadable. */
+int proc_stat(pid_t pid, char *state, uint64_t *start_time);
 
 /* init.c: runs in the cloned child; never returns. */
 struct child_ctx {

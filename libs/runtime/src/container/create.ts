@@ -10,7 +10,7 @@ import type { CgroupManager } from '../cgroups/types.js';
 import type { RuntimeContext } from './context.js';
 import { ContainerError, checkContainerId } from './errors.js';
 import { runHooks } from './hooks.js';
-import { readProcStat, type ProcStat } from './proc.js';
+import { readProcStat } from './proc.js';
 import { expandCgroupMounts } from './cgroup-mounts.js';
 import { effectiveResources } from './devices.js';
 import { writeFastPathPlan } from './fast-plan.js';
@@ -127,9 +127,6 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     });
 
     const hooks = spec.hooks ?? {};
-    // The init's start time is read while it waits for "go": reading /proc/<pid>/stat later
-    // contends with its execve for the mm lock (several ms).
-    let initStat: Promise<ProcStat | undefined> | undefined;
     const handle = await launchInit({
       shimPath: ctx.shimPath,
       containerId: id,
@@ -148,9 +145,10 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       exitFile: join(dir, 'exit'),
       detach: opts.detach ?? true,
       ...(ctx.shimSpawner ? { spawner: ctx.shimSpawner } : {}),
+      // The init waits for Node's "go" even without hooks: releasing it from the shim at once
+      // measured ~1 ms slower per run here (A/B, in-process and CLI).
       hooks: {
         createRuntime: async (pid: number) => {
-          initStat = readProcStat(pid);
           // prestart is deprecated but still honoured, run like runc: before createRuntime.
           await runHooks(hooks.prestart, stateOf(pid), 'prestart');
           await runHooks(hooks.createRuntime, stateOf(pid), 'createRuntime');
@@ -167,7 +165,12 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
         /* already gone */
       }
     });
-    const [st, shimSt] = await Promise.all([initStat ?? readProcStat(handle.initPid), readProcStat(handle.shimPid)]);
+    // The shim read the init's start time while the init waited (later, /proc/<pid>/stat
+    // contends with its execve for the mm lock).
+    const [st, shimSt] = await Promise.all([
+      handle.initStartTime > 0 ? { startTime: handle.initStartTime } : readProcStat(handle.initPid),
+      readProcStat(handle.shimPid),
+    ]);
     record.initPid = handle.initPid;
     record.initStartTime = st?.startTime ?? 0;
     record.shimPid = handle.shimPid;

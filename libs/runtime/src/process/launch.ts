@@ -25,6 +25,7 @@ export async function launchInit(opts: LaunchInitOptions): Promise<InitHandle> {
   });
   return {
     initPid: started.pid,
+    initStartTime: started.startTime,
     shimPid: started.proc.pid,
     wait: () => waitForExit(started, opts.exitFile, opts.containerId),
   };

@@ -76,6 +76,8 @@ export interface ShimProcess {
 export interface StartedShim {
   proc: ShimProcess;
   pid: number;
+  /** The process's start time (/proc/<pid>/stat field 22) as the shim read it; 0 if unknown. */
+  startTime: number;
   exited: Promise<Exit>;
 }
 
@@ -174,10 +176,14 @@ export async function startShim(o: StartShimOptions): Promise<StartedShim> {
     return line.slice(word.length).trim();
   };
   let pid = 0;
+  let startTime = 0;
   try {
     sock.write(o.message);
-    pid = Number(await expect('pid'));
+    const [pidText, startText] = (await expect('pid')).split(' ');
+    pid = Number(pidText);
+    startTime = Number(startText ?? 0);
     if (!Number.isInteger(pid) || pid <= 0) throw new BerthError('shim_protocol', 'internal', `failed to ${what}: bad pid from the shim`, { containerId: o.containerId });
+    if (!Number.isSafeInteger(startTime) || startTime < 0) startTime = 0;
     if (o.beforeGo) {
       try {
         await o.beforeGo(pid);
@@ -197,7 +203,7 @@ export async function startShim(o: StartShimOptions): Promise<StartedShim> {
   }
   sock.destroy();
   if (o.detach) proc.unref();
-  return { proc, pid, exited };
+  return { proc, pid, startTime, exited };
 }
 
 /** Waits for a started shim to exit and returns the exit record it wrote. */

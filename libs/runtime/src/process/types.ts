@@ -85,6 +85,8 @@ export interface ExitRecord {
 /** A started container process and its supervisor. */
 export interface InitHandle {
   initPid: number;
+  /** Field 22 of the init's /proc/<pid>/stat, read by the shim before the init ran (0: unknown). */
+  initStartTime: number;
   shimPid: number;
   /** Resolves when the supervisor has exited and recorded the exit. */
   wait(): Promise<ExitRecord>;
