@@ -33,11 +33,18 @@ export interface CreateOptions {
   detach?: boolean;
   /** Skip the create/start split (used by `run`). */
   noExecFifo?: boolean;
+  /**
+   * Write <state dir>/plan for berth-runtime's native start and delete (default true; a
+   * foreground `run` removes the container itself).
+   */
+  fastPathPlan?: boolean;
 }
 
 export interface CreateResult {
   record: ContainerRecord;
   handle: InitHandle;
+  /** The container's cgroup, as opened by create. */
+  cgroup: CgroupManager;
 }
 
 async function loadSpec(id: string, bundle: string): Promise<Spec> {
@@ -177,9 +184,9 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     if (shimSt) record.shimStartTime = shimSt.startTime;
     record.phase = 'created';
     await ctx.store.write(record);
-    await writeFastPathPlan(dir, record, cgroup);
+    if (opts.fastPathPlan !== false) await writeFastPathPlan(dir, record, cgroup);
     if (opts.pidFile) await writeFile(opts.pidFile, String(handle.initPid));
-    return { record, handle };
+    return { record, handle, cgroup };
   } catch (err) {
     for (const step of undo.reverse()) {
       try {

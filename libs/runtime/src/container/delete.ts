@@ -1,8 +1,10 @@
 import { causeText } from '../errors.js';
+import type { CgroupManager } from '../cgroups/types.js';
 import type { RuntimeContext } from './context.js';
 import { runHooks } from './hooks.js';
 import { waitGone } from './proc.js';
 import { liveStatus, ociState, requireStatus } from './status.js';
+import type { ContainerRecord } from './state-store.js';
 
 export interface DeleteOptions {
   /** Kill (SIGKILL, every process of the cgroup) a container that is not stopped. */
@@ -32,6 +34,16 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, opts: Del
   // The shim writes the exit record after the init is gone: let it finish before the state
   // directory is removed (else the removal races with that write and fails with ENOTEMPTY).
   if (rec.shimStartTime !== undefined) await waitGone(rec.shimPid, rec.shimStartTime, 10_000);
+  await removeContainer(ctx, rec, cg);
+}
+
+/**
+ * The end of every delete, once the init and the shim are gone: the cgroup, the poststop hooks
+ * (for a container whose create finished), the state directory. A foreground `run` calls it
+ * directly: it waited for the shim itself and still holds the record and the cgroup.
+ */
+export async function removeContainer(ctx: RuntimeContext, rec: ContainerRecord, cg: CgroupManager): Promise<void> {
+  const id = rec.id;
   try {
     await cg.destroy();
   } catch (err) {

@@ -2,11 +2,11 @@ import { causeText } from '../errors.js';
 import type { ExitRecord } from '../process/index.js';
 import type { RuntimeContext } from './context.js';
 import { createContainer, type CreateOptions } from './create.js';
-import { deleteContainer } from './delete.js';
+import { removeContainer } from './delete.js';
 import { runHooks } from './hooks.js';
 import { ociState } from './status.js';
 
-export interface RunOptions extends Omit<CreateOptions, 'detach' | 'noExecFifo'> {
+export interface RunOptions extends Omit<CreateOptions, 'detach' | 'noExecFifo' | 'fastPathPlan'> {
   /** Return once started (runc run -d); otherwise wait for the exit and delete. */
   detach?: boolean;
   /** Keep the container after it exits (runc run --keep). */
@@ -29,7 +29,12 @@ export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promi
   // Detached too: the init execs once created, so there is no FIFO to make, wait on and remove
   // (the same hooks run in the same order; a container without its FIFO reads as running).
   const { onCreated, ...create } = opts;
-  const { record, handle } = await createContainer(ctx, { ...create, detach: opts.detach ?? false, noExecFifo: true });
+  const { record, handle, cgroup } = await createContainer(ctx, {
+    ...create,
+    detach: opts.detach ?? false,
+    noExecFifo: true,
+    fastPathPlan: opts.detach === true || opts.keep === true,
+  });
   onCreated?.();
   try {
     await runHooks(record.spec.hooks?.poststart, ociState(record, 'running'), 'poststart');
@@ -37,7 +42,9 @@ export async function runContainer(ctx: RuntimeContext, opts: RunOptions): Promi
     ctx.logger.warn(causeText(err), { containerId: opts.id });
   }
   if (opts.detach) return undefined;
+  // The shim has exited once wait() resolves, and the init with it (the shim outlives its
+  // child): what is left to remove is known without reading anything back.
   const exit = await handle.wait();
-  if (!opts.keep) await deleteContainer(ctx, opts.id, { force: true });
+  if (!opts.keep) await removeContainer(ctx, record, cgroup);
   return exit;
 }
