@@ -91,8 +91,15 @@ test('create, start, state, kill and delete walk the OCI lifecycle', { skip, tim
   assert.equal(st.status, 'created');
   assert.equal(st.pid, Number(await readFile(pidFile, 'utf8')));
   assert.equal(st.bundle, bundle.dir);
-  // the init has not exec'd the user program yet
+  // the init has not exec'd the user program yet, and it is in its cgroups (the shim places it
+  // while it sets up, before it reports ready)
   assert.doesNotMatch(await readFile(`/proc/${st.pid}/cmdline`, 'utf8'), /sleep/);
+  const suffix = `/${cg.prefix}/${id}`;
+  const lines = (await readFile(`/proc/${st.pid}/cgroup`, 'utf8')).trim().split('\n');
+  for (const ctrl of ['pids', 'memory', 'freezer']) {
+    const line = lines.find((l) => l.split(':')[1] === ctrl);
+    assert.ok(line?.endsWith(suffix), `${ctrl}: ${line} ends with ${suffix}`);
+  }
 
   assert.equal((await rt('start', id)).code, 0);
   st = JSON.parse((await rt('state', id)).stdout);

@@ -323,6 +323,19 @@ static int wants_new_ns(const struct msg *m, uint32_t flag) {
   return 0;
 }
 
+/* Writes the process into every cgroup of the message (one cgroup.procs per hierarchy). */
+static void place_in_cgroups(const struct msg *m, pid_t pid) {
+  char pidstr[32];
+  snprintf(pidstr, sizeof pidstr, "%d", pid);
+  struct cur it = m->records;
+  struct rec r;
+  while (msg_next(&it, &r)) {
+    if (r.tag != T_CGROUP_PROCS) continue;
+    const char *file = cur_str(&r.body);
+    if (write_file(file, pidstr) < 0) fail("add process %d to cgroup %s", pid, file);
+  }
+}
+
 static int start(const struct msg *m, int ctl) {
   struct child_ctx ctx = {.sync = -1, .console = -1, .fifo = -1, .stdio = {-1, -1, -1}};
   struct log_cfg logs = {.pipes = {-1, -1}};
@@ -374,15 +387,11 @@ static int start(const struct msg *m, int ctl) {
     write_map(m, T_UIDMAP, g_child, "uid_map");
     write_map(m, T_GIDMAP, g_child, "gid_map");
   }
-  char pidstr[32];
-  snprintf(pidstr, sizeof pidstr, "%d", g_child);
-  struct cur it = m->records;
-  struct rec r;
-  while (msg_next(&it, &r)) {
-    if (r.tag != T_CGROUP_PROCS) continue;
-    const char *file = cur_str(&r.body);
-    if (write_file(file, pidstr) < 0) fail("add process %d to cgroup %s", g_child, file);
-  }
+  /* The first cgroup.procs write after a quiet spell waits for an RCU grace period (~5 ms
+   * here; runc and crun wait too). Without hooks that could look at the process before it is
+   * ready (T_DEFER_CGROUP), that wait overlaps the child's mounts instead of preceding them. */
+  int defer_cgroup = msg_count(m, T_DEFER_CGROUP) > 0;
+  if (!defer_cgroup) place_in_cgroups(m, g_child);
   if (msg_find(m, T_OOM_SCORE_ADJ, &c)) {
     char path[64], val[16];
     snprintf(path, sizeof path, "/proc/%d/oom_score_adj", g_child);
@@ -410,6 +419,10 @@ static int start(const struct msg *m, int ctl) {
   read_full(ctl, go_msg + 1, slen);
   if (send(sp[0], go_msg, slen + 1, MSG_NOSIGNAL) < 0) fail("release container process");
   free(go_msg);
+  if (defer_cgroup) {
+    place_in_cgroups(m, g_child);
+    if (send(sp[0], "C", 1, MSG_NOSIGNAL) < 0) fail("report cgroup placement");
+  }
   n = recv(sp[0], buf, sizeof buf - 1, 0);
   if (n <= 0) failx("start container process: it exited before it was ready");
   buf[n] = 0;

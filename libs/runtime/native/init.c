@@ -466,6 +466,11 @@ void child_main(const struct msg *m, struct child_ctx *ctx) {
     if (access(fifo, F_OK) < 0) fail("find exec fifo (is /proc mounted?)");
   }
   umask(umask_v);
+  if (msg_count(m, T_DEFER_CGROUP)) {
+    /* the supervisor placed this process in its cgroups while it set up: wait for that */
+    char c = 0;
+    if (recv(ctx->sync, &c, 1, 0) != 1 || c != 'C') failx("wait for cgroup placement: the supervisor went away");
+  }
   if (send(ctx->sync, "R", 1, MSG_NOSIGNAL) < 0) fail("report ready");
   g_err_prefix = 2; /* from now on failures go to the process's stderr */
   if (ctx->fifo >= 0) {

@@ -162,6 +162,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
         },
       },
       createContainerHooks: hooks.createContainer ?? [],
+      deferCgroupPlacement: !hooks.prestart?.length && !hooks.createRuntime?.length && !hooks.createContainer?.length,
       startContainerHooks: hooks.startContainer ?? [],
       stateJson: (pid: number) => JSON.stringify(stateOf(pid)),
     });

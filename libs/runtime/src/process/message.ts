@@ -190,6 +190,7 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
   addRootfs(b, o.rootfs);
   addHooks(b, TAG.HOOK_CREATE_CONTAINER, 'createContainer', o.createContainerHooks ?? []);
   addHooks(b, TAG.HOOK_START_CONTAINER, 'startContainer', o.startContainerHooks ?? []);
+  if (o.deferCgroupPlacement) b.add(TAG.DEFER_CGROUP, 'deferCgroupPlacement');
   return b.finish();
 }
 

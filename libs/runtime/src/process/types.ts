@@ -58,6 +58,12 @@ export interface LaunchInitOptions {
   hooks?: { createRuntime: (pid: number) => Promise<void> };
   /** Run by the shim in the container's mount namespace after mounts, before pivot_root. */
   createContainerHooks?: ShimHook[];
+  /**
+   * Move the process into its cgroups while it sets up its root filesystem rather than before
+   * (it is in them before it reports ready). Only for a container without prestart,
+   * createRuntime or createContainer hooks, which may look at the process's cgroup.
+   */
+  deferCgroupPlacement?: boolean;
   /** Run by the init after the exec FIFO opens, before execve. */
   startContainerHooks?: ShimHook[];
   /** OCI state JSON the shim-run hooks receive on stdin; a function gets the init pid. */
