@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile, chmod, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile, chmod, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSpec, type Spec } from '@berth/runtime';
@@ -201,6 +201,31 @@ test('the native front end leaves to Node what the plan does not cover', { skip,
     assert.equal((await rt('delete', '--force', id3)).code, 0);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a container joins another one\'s network namespace by path, and is in its own cgroups', { skip, timeout: 60_000 }, async () => {
+  const a = nextId();
+  await bundle.writeSpec(spec(['sleep', '300']));
+  assert.equal((await rt('run', '--detach', '--bundle', bundle.dir, a)).code, 0);
+  try {
+    const pid = (JSON.parse((await rt('state', a)).stdout) as { pid: number }).pid;
+    const b = nextId();
+    await bundle.writeSpec(
+      spec(['sh', '-c', 'readlink /proc/self/ns/net; cat /proc/self/cgroup'], (s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${pid}/ns/net` } : n));
+      }),
+    );
+    const r = await rt('run', '--bundle', bundle.dir, b);
+    assert.equal(r.code, 0, r.stderr);
+    const [netns, ...cgroupLines] = r.stdout.trim().split('\n');
+    assert.equal(netns, await readlink(`/proc/${pid}/ns/net`));
+    for (const ctrl of ['pids', 'memory', 'freezer']) {
+      const line = cgroupLines.find((l) => l.split(':')[1] === ctrl);
+      assert.ok(line?.endsWith(`/${cg.prefix}/${b}`), `${ctrl}: ${line}`);
+    }
+  } finally {
+    await rt('delete', '--force', a);
   }
 });
 

@@ -241,9 +241,22 @@ char **msg_strv(const struct msg *m, uint16_t tag) {
   return v;
 }
 
+/* Writes the process into every cgroup of the message (one cgroup.procs per hierarchy). */
+static void place_in_cgroups(const struct msg *m, pid_t pid) {
+  char pidstr[32];
+  snprintf(pidstr, sizeof pidstr, "%d", pid);
+  struct cur it = m->records;
+  struct rec r;
+  while (msg_next(&it, &r)) {
+    if (r.tag != T_CGROUP_PROCS) continue;
+    const char *file = cur_str(&r.body);
+    if (write_file(file, pidstr) < 0) fail("add process %d to cgroup %s", pid, file);
+  }
+}
+
 /* ---- stage1: join namespaces, clone the container process ---- */
 
-static __attribute__((noreturn)) void stage1(const struct msg *m, struct child_ctx *ctx) {
+static __attribute__((noreturn)) void stage1(const struct msg *m, struct child_ctx *ctx, int place) {
   int fds[16], types[16], n = 0, join_user = 0;
   unsigned long newflags = 0;
   struct cur it = m->records;
@@ -283,7 +296,23 @@ static __attribute__((noreturn)) void stage1(const struct msg *m, struct child_c
     kill(pid, SIGKILL);
     _exit(1);
   }
+  /* Deferred placement, done here so that its wait runs alongside the supervisor's report to
+   * the caller, the caller's "go" and the child's mounts; the supervisor reaps us before it
+   * tells the child "C". A failure goes to the supervisor as "E<text>" and exit status 1. */
+  if (place) place_in_cgroups(m, pid);
   _exit(0);
+}
+
+/* Whether the message joins any existing namespace (stage1 then sees other mounts or ids). */
+static int joins_namespace(const struct msg *m) {
+  struct cur it = m->records;
+  struct rec r;
+  while (msg_next(&it, &r))
+    if (r.tag == T_NS) {
+      cur_u32(&r.body);
+      if (*cur_str(&r.body) != 0) return 1;
+    }
+  return 0;
 }
 
 /* ---- supervisor side of the start ---- */
@@ -323,19 +352,6 @@ static int wants_new_ns(const struct msg *m, uint32_t flag) {
   return 0;
 }
 
-/* Writes the process into every cgroup of the message (one cgroup.procs per hierarchy). */
-static void place_in_cgroups(const struct msg *m, pid_t pid) {
-  char pidstr[32];
-  snprintf(pidstr, sizeof pidstr, "%d", pid);
-  struct cur it = m->records;
-  struct rec r;
-  while (msg_next(&it, &r)) {
-    if (r.tag != T_CGROUP_PROCS) continue;
-    const char *file = cur_str(&r.body);
-    if (write_file(file, pidstr) < 0) fail("add process %d to cgroup %s", pid, file);
-  }
-}
-
 static int start(const struct msg *m, int ctl) {
   struct child_ctx ctx = {.sync = -1, .console = -1, .fifo = -1, .stdio = {-1, -1, -1}};
   struct log_cfg logs = {.pipes = {-1, -1}};
@@ -361,6 +377,13 @@ static int start(const struct msg *m, int ctl) {
     logs.pipes[0] = out[0];
     logs.pipes[1] = err[0];
   }
+  /* The first cgroup.procs write after a quiet spell waits for an RCU grace period (~5 ms
+   * here; runc and crun wait too). Without hooks that could look at the process before it is
+   * ready (T_DEFER_CGROUP), that wait runs alongside the rest of the start instead of before
+   * it: in stage1 when it joins no namespace (its view of /sys/fs/cgroup is ours), else here
+   * after "go". Either way the child waits for "C" before it reports ready. */
+  int defer_cgroup = msg_count(m, T_DEFER_CGROUP) > 0;
+  int stage1_places = defer_cgroup && !joins_namespace(m);
   pid_t p1 = fork();
   if (p1 < 0) fail("fork stage1");
   if (p1 == 0) {
@@ -368,12 +391,12 @@ static int start(const struct msg *m, int ctl) {
     close(ctl);
     ctx.sync = g_errfd = sp[1];
     g_err_prefix = 1;
-    stage1(m, &ctx);
+    stage1(m, &ctx, stage1_places);
   }
   close(sp[1]);
   char buf[2048];
   ssize_t n = recv(sp[0], buf, sizeof buf - 1, 0);
-  waitpid(p1, NULL, 0);
+  if (!stage1_places || n <= 0 || buf[0] != 'P') waitpid(p1, NULL, 0);
   if (n <= 0) failx("start container process: stage1 exited without reporting a pid");
   buf[n] = 0;
   if (buf[0] == 'E') failx("%s", buf + 1);
@@ -387,10 +410,6 @@ static int start(const struct msg *m, int ctl) {
     write_map(m, T_UIDMAP, g_child, "uid_map");
     write_map(m, T_GIDMAP, g_child, "gid_map");
   }
-  /* The first cgroup.procs write after a quiet spell waits for an RCU grace period (~5 ms
-   * here; runc and crun wait too). Without hooks that could look at the process before it is
-   * ready (T_DEFER_CGROUP), that wait overlaps the child's mounts instead of preceding them. */
-  int defer_cgroup = msg_count(m, T_DEFER_CGROUP) > 0;
   if (!defer_cgroup) place_in_cgroups(m, g_child);
   if (msg_find(m, T_OOM_SCORE_ADJ, &c)) {
     char path[64], val[16];
@@ -419,10 +438,18 @@ static int start(const struct msg *m, int ctl) {
   read_full(ctl, go_msg + 1, slen);
   if (send(sp[0], go_msg, slen + 1, MSG_NOSIGNAL) < 0) fail("release container process");
   free(go_msg);
-  if (defer_cgroup) {
+  if (stage1_places) {
+    int st = 0;
+    while (waitpid(p1, &st, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      n = recv(sp[0], buf, sizeof buf - 1, MSG_DONTWAIT);
+      buf[n > 0 ? n : 0] = 0;
+      failx("%s", n > 1 && buf[0] == 'E' ? buf + 1 : "add process to its cgroups: stage1 failed");
+    }
+  } else if (defer_cgroup) {
     place_in_cgroups(m, g_child);
-    if (send(sp[0], "C", 1, MSG_NOSIGNAL) < 0) fail("report cgroup placement");
   }
+  if (defer_cgroup && send(sp[0], "C", 1, MSG_NOSIGNAL) < 0) fail("report cgroup placement");
   n = recv(sp[0], buf, sizeof buf - 1, 0);
   if (n <= 0) failx("start container process: it exited before it was ready");
   buf[n] = 0;
