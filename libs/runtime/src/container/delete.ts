@@ -23,7 +23,10 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, opts: Del
   const cg = ctx.openCgroup(id, rec.cgroupsPath ?? undefined);
   if (status !== 'stopped') {
     if (status === 'paused') await cg.thaw().catch(() => undefined);
-    await cg.kill('SIGKILL').catch((err) => ctx.logger.debug('cgroup kill failed', { err: causeText(err) }));
+    // With its own pid namespace, the kernel ends every process in it when the init dies (runc
+    // does the same); otherwise every process of the cgroup gets the signal.
+    const ownPidNs = (rec.spec.linux?.namespaces ?? []).some((ns) => ns.type === 'pid' && !ns.path);
+    if (!ownPidNs) await cg.kill('SIGKILL').catch((err) => ctx.logger.debug('cgroup kill failed', { err: causeText(err) }));
     try {
       process.kill(rec.initPid, 'SIGKILL');
     } catch {

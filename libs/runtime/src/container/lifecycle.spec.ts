@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, chmod, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +137,25 @@ test('state guards name the state and what was wanted', async () => {
     assert.deepEqual(f.cg.killed, [9]);
     await assert.rejects(f.ctx.store.reserve('c1'), { code: 'container_exists' });
     await assert.rejects(f.ctx.store.read('nope'), { code: 'container_not_found' });
+  } finally {
+    await f.cleanup();
+  }
+});
+
+test('start returns once the init writes its byte, and fails if the init dies first', async () => {
+  const f = await fixture();
+  try {
+    execFileSync('mkfifo', ['-m', '0600', f.rec.execFifo]);
+    // the "init" opens the FIFO a little later, as the real one does once it is set up
+    const writer = spawn('sh', ['-c', `sleep 0.1; printf 0 > ${f.rec.execFifo}`], { stdio: 'ignore' });
+    await startContainer(f.ctx, 'c1');
+    await new Promise((r) => writer.once('exit', r));
+    assert.equal(existsSync(f.rec.execFifo), false, 'the FIFO is removed');
+
+    execFileSync('mkfifo', ['-m', '0600', f.rec.execFifo]);
+    const started = startContainer(f.ctx, 'c1');
+    setTimeout(() => f.init.kill('SIGKILL'), 50);
+    await assert.rejects(started, { code: 'invalid_state', message: /init process \d+ exited before start/ });
   } finally {
     await f.cleanup();
   }

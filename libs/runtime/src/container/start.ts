@@ -1,6 +1,7 @@
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { constants, openSync, readSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { unlink } from 'node:fs/promises';
-import { causeText, errnoCode } from '../errors.js';
+import { causeText } from '../errors.js';
 import type { RuntimeContext } from './context.js';
 import { ContainerError } from './errors.js';
 import { runHooks } from './hooks.js';
@@ -10,38 +11,48 @@ import type { ContainerRecord } from './state-store.js';
 
 /**
  * Opens the exec FIFO for reading, which lets the init's blocked open(O_WRONLY) return; the
- * init then writes one byte and execs. Non-blocking so a dead init cannot hang `start`.
+ * init then writes one byte and execs. The read end is watched on the event loop (libuv sees a
+ * FIFO as a pipe), so the byte is noticed at once; a timer checks that the init is still alive,
+ * so a dead init cannot hang `start`. Before any writer has opened the FIFO, Linux reports
+ * neither data nor hang-up on it.
  */
 async function releaseInit(rec: ContainerRecord): Promise<void> {
   const fd = openSync(rec.execFifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const buf = Buffer.alloc(1);
-  const readByte = (): boolean => {
-    try {
-      return readSync(fd, buf, 0, 1, null) > 0;
-    } catch (err) {
-      if (errnoCode(err) !== 'EAGAIN') throw err;
-      return false;
-    }
-  };
-  try {
-    let delay = 1;
-    for (;;) {
-      if (readByte()) return;
-      // A short program can write its byte, exec and exit between the read and this check:
-      // only a dead init with nothing in the FIFO failed to start.
-      if (!(await isAlive(rec.initPid, rec.initStartTime))) {
-        if (readByte()) return;
-        throw new ContainerError('invalid_state', `failed to start container ${rec.id}: init process ${rec.initPid} exited before start`, {
-          containerId: rec.id,
-          pid: rec.initPid,
-        });
-      }
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 20);
-    }
-  } finally {
-    closeSync(fd);
-  }
+  const failed = () =>
+    new ContainerError('invalid_state', `failed to start container ${rec.id}: init process ${rec.initPid} exited before start`, {
+      containerId: rec.id,
+      pid: rec.initPid,
+    });
+  await new Promise<void>((resolve, reject) => {
+    const fifo = new Socket({ fd, readable: true, writable: false });
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      fifo.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    fifo.once('data', () => finish());
+    // a writer that closed without writing: the init failed on its way to exec
+    fifo.once('end', () => finish(failed()));
+    fifo.once('error', (err) => finish(err));
+    const timer = setInterval(() => {
+      void isAlive(rec.initPid, rec.initStartTime).then((alive) => {
+        if (alive || settled) return;
+        // A short program can write its byte, exec and exit before this check: then the byte
+        // is still in the FIFO.
+        let byte = 0;
+        try {
+          byte = readSync(fd, Buffer.alloc(1), 0, 1, null);
+        } catch {
+          /* EAGAIN: nothing was written */
+        }
+        finish(byte > 0 ? undefined : failed());
+      });
+    }, 20);
+  });
 }
 
 /** OCI `start`: run the user process of a created container, then the poststart hooks. */
