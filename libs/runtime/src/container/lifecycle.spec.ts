@@ -148,8 +148,9 @@ test('start returns once the init writes its byte, and fails if the init dies fi
     execFileSync('mkfifo', ['-m', '0600', f.rec.execFifo]);
     // the "init" opens the FIFO a little later, as the real one does once it is set up
     const writer = spawn('sh', ['-c', `sleep 0.1; printf 0 > ${f.rec.execFifo}`], { stdio: 'ignore' });
+    const writerExit = new Promise((r) => writer.once('exit', r));
     await startContainer(f.ctx, 'c1');
-    await new Promise((r) => writer.once('exit', r));
+    await writerExit;
     assert.equal(existsSync(f.rec.execFifo), false, 'the FIFO is removed');
 
     execFileSync('mkfifo', ['-m', '0600', f.rec.execFifo]);
