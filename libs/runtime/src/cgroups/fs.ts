@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, promises as fsp, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, promises as fsp, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, causeText, errnoCode } from '../errors.js';
 import { errnoCategory } from '../sys/errno.js';
@@ -20,11 +20,12 @@ export interface CgroupFsOps {
   rmdir(path: string): Promise<void>;
 }
 
-// mkdir on cgroupfs is in-kernel work that never waits on I/O: done synchronously it costs a few
-// microseconds instead of a thread-pool round trip (docs/design/runtime-performance.md).
+// mkdir and rmdir on cgroupfs are in-kernel work that never waits on I/O: done synchronously
+// they cost a few microseconds instead of a thread-pool round trip
+// (docs/design/runtime-performance.md).
 export const realCgroupFs: CgroupFsOps = {
   mkdir: async (p) => mkdirSync(p),
-  rmdir: (p) => fsp.rmdir(p),
+  rmdir: async (p) => rmdirSync(p),
 };
 
 // O_WRONLY|O_TRUNC without O_CREAT: a missing interface file (controller not enabled) is ENOENT
@@ -168,7 +169,7 @@ export async function subtreeBottomUp(dir: string): Promise<string[]> {
   const out: string[] = [];
   let entries: import('node:fs').Dirent[];
   try {
-    entries = await fsp.readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true }); // cgroupfs: no I/O to wait for
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return [];
     throw fsError(err, `list cgroup ${dir}`, dir);

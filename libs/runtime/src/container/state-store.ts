@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import type { Spec } from '../spec/types.js';
@@ -108,7 +108,29 @@ export class StateStore {
     }
   }
 
+  /**
+   * Removes the container's directory. It holds only files (state, plan, exit record, FIFO):
+   * one listing, the unlinks in parallel and one rmdir, instead of fs.rm's walk; anything else
+   * falls back to that walk.
+   */
   async remove(id: string): Promise<void> {
-    await rm(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    try {
+      const names = await readdir(dir);
+      await Promise.all(names.map((n) => unlink(join(dir, n))));
+      await rmdir(dir);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' && !(await exists(dir))) return;
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
   }
 }
