@@ -11,7 +11,8 @@
  * "G" + u32 length + state JSON (createRuntime hooks ran), releases the process and forwards its "ready" or error.
  * It then supervises: forwards signals, writes logs, records the exit status.
  *
- * Control channel (fd 3) lines from the shim: "pid N START\n", "ready\n", "error <text>\n".
+ * Control channel (fd 3) lines from the shim: "pid N START SHIMSTART\n" (start times: field 22
+ * of /proc/<pid>/stat of the process and of the shim), "ready\n", "error <text>\n".
  * Sync channel (SOCK_SEQPACKET, supervisor <-> stage1/child): "P<pid>", "G", "R", "E<text>".
  */
 #include "shim.h"
@@ -422,9 +423,10 @@ static int start(const struct msg *m, int ctl) {
 
   /* The start time is read here, while the process waits: later, /proc/<pid>/stat contends
    * with its execve for the mm lock. With the pid it identifies the process across pid reuse. */
-  uint64_t start_time = 0;
+  uint64_t start_time = 0, own_start = 0;
   proc_stat(g_child, NULL, &start_time);
-  dprintf(ctl, "pid %d %llu\n", g_child, (unsigned long long)start_time);
+  proc_stat(getpid(), NULL, &own_start);
+  dprintf(ctl, "pid %d %llu %llu\n", g_child, (unsigned long long)start_time, (unsigned long long)own_start);
   char go = 0;
   while ((n = read(ctl, &go, 1)) < 0 && errno == EINTR) {}
   if (n != 1 || go != 'G') failx("wait for go: the caller closed the control channel");

@@ -1,4 +1,5 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { causeText, errnoCode, BerthError } from '../errors.js';
 import type { Spec, State } from '../spec/types.js';
@@ -51,7 +52,7 @@ async function loadSpec(id: string, bundle: string): Promise<Spec> {
   const file = join(bundle, 'config.json');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8'); // a local file of a few kilobytes: no thread-pool round trip
   } catch (err) {
     throw new ContainerError('bundle_invalid', `failed to read bundle config ${file}: ${causeText(err)}`, {
       containerId: id,
@@ -78,7 +79,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
   const rootPath = spec.root?.path ?? 'rootfs';
   const rootfs = isAbsolute(rootPath) ? rootPath : join(bundle, rootPath);
   try {
-    const st = await stat(rootfs);
+    const st = statSync(rootfs);
     if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (err) {
     const why = errnoCode(err) === 'ENOENT' ? 'no such directory' : causeText(err);
@@ -173,11 +174,11 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
         /* already gone */
       }
     });
-    // The shim read the init's start time while the init waited (later, /proc/<pid>/stat
-    // contends with its execve for the mm lock).
+    // The shim read both start times while the init waited (later, /proc/<pid>/stat of the
+    // init contends with its execve for the mm lock).
     const [st, shimSt] = await Promise.all([
       handle.initStartTime > 0 ? { startTime: handle.initStartTime } : readProcStat(handle.initPid),
-      readProcStat(handle.shimPid),
+      handle.shimStartTime > 0 ? { startTime: handle.shimStartTime } : readProcStat(handle.shimPid),
     ]);
     record.initPid = handle.initPid;
     record.initStartTime = st?.startTime ?? 0;

@@ -84,6 +84,8 @@ test('exec fifo: the program does not run until the fifo is opened for reading',
       // the shim reports the init's start time (read before the init ran)
       const procStat = await readFile(`/proc/${h.initPid}/stat`, 'utf8');
       assert.equal(h.initStartTime, Number(procStat.slice(procStat.lastIndexOf(')') + 2).split(' ')[19]));
+      const shimStat = await readFile(`/proc/${h.shimPid}/stat`, 'utf8');
+      assert.equal(h.shimStartTime, Number(shimStat.slice(shimStat.lastIndexOf(')') + 2).split(' ')[19]));
       const fh = await open(fifo, 'r');
       const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
       await fh.close();

@@ -26,6 +26,7 @@ export async function launchInit(opts: LaunchInitOptions): Promise<InitHandle> {
   return {
     initPid: started.pid,
     initStartTime: started.startTime,
+    shimStartTime: started.shimStartTime,
     shimPid: started.proc.pid,
     wait: () => waitForExit(started, opts.exitFile, opts.containerId),
   };

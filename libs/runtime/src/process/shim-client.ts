@@ -78,6 +78,8 @@ export interface StartedShim {
   pid: number;
   /** The process's start time (/proc/<pid>/stat field 22) as the shim read it; 0 if unknown. */
   startTime: number;
+  /** The shim's own start time, likewise. */
+  shimStartTime: number;
   exited: Promise<Exit>;
 }
 
@@ -177,13 +179,18 @@ export async function startShim(o: StartShimOptions): Promise<StartedShim> {
   };
   let pid = 0;
   let startTime = 0;
+  let shimStartTime = 0;
+  const tick = (text: string | undefined) => {
+    const n = Number(text ?? 0);
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  };
   try {
     sock.write(o.message);
-    const [pidText, startText] = (await expect('pid')).split(' ');
+    const [pidText, startText, shimStartText] = (await expect('pid')).split(' ');
     pid = Number(pidText);
-    startTime = Number(startText ?? 0);
+    startTime = tick(startText);
+    shimStartTime = tick(shimStartText);
     if (!Number.isInteger(pid) || pid <= 0) throw new BerthError('shim_protocol', 'internal', `failed to ${what}: bad pid from the shim`, { containerId: o.containerId });
-    if (!Number.isSafeInteger(startTime) || startTime < 0) startTime = 0;
     if (o.beforeGo) {
       try {
         await o.beforeGo(pid);
@@ -203,7 +210,7 @@ export async function startShim(o: StartShimOptions): Promise<StartedShim> {
   }
   sock.destroy();
   if (o.detach) proc.unref();
-  return { proc, pid, startTime, exited };
+  return { proc, pid, startTime, shimStartTime, exited };
 }
 
 /** Waits for a started shim to exit and returns the exit record it wrote. */

@@ -93,6 +93,8 @@ export interface InitHandle {
   initPid: number;
   /** Field 22 of the init's /proc/<pid>/stat, read by the shim before the init ran (0: unknown). */
   initStartTime: number;
+  /** The same for the shim itself. */
+  shimStartTime: number;
   shimPid: number;
   /** Resolves when the supervisor has exited and recorded the exit. */
   wait(): Promise<ExitRecord>;
