@@ -253,6 +253,16 @@ test('bad input: missing rootfs, duplicate id, unknown id, invalid config', { sk
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /linux\.namespaces\[1\]/);
   assert.match(bad.stderr, /linux\.namespaces\[2\]\.type/);
+
+  // a program that does not exist fails inside the container set-up, which is reported as such
+  // (the init fails while the shim is placing it in its cgroups) and leaves nothing behind
+  const missing = nextId();
+  await bundle.writeSpec(spec(['no-such-program']));
+  const np = await rt('create', '--bundle', bundle.dir, missing);
+  assert.notEqual(np.code, 0);
+  assert.match(np.stderr, /^failed to create container c\d+: exec no-such-program: executable file not found in \$PATH\n$/);
+  assert.equal((await rt('list', '-q')).stdout.trim(), '');
+  for (const d of cg.dirs(missing)) assert.equal(existsSync(d), false, 'failed create leaves no cgroup');
 });
 
 test('namespaces: pid 1, own hostname, only loopback in a new network namespace', { skip, timeout: 60_000 }, async () => {

@@ -451,7 +451,8 @@ static int start(const struct msg *m, int ctl) {
   } else if (defer_cgroup) {
     place_in_cgroups(m, g_child);
   }
-  if (defer_cgroup && send(sp[0], "C", 1, MSG_NOSIGNAL) < 0) fail("report cgroup placement");
+  /* A child that failed meanwhile is gone (EPIPE): its "E<text>" is read just below. */
+  if (defer_cgroup && send(sp[0], "C", 1, MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET) fail("report cgroup placement");
   n = recv(sp[0], buf, sizeof buf - 1, 0);
   if (n <= 0) failx("start container process: it exited before it was ready");
   buf[n] = 0;
