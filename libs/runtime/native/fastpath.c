@@ -244,16 +244,25 @@ static int fast_delete(const char *id, const char *dir, const struct plan *pl, i
    * fallback still finds the container. */
   DIR *d = opendir(dir);
   if (!d) return FALLBACK;
+  int dfd = dirfd(d);
   struct dirent *e;
-  while ((e = readdir(d)))
-    if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    struct stat st;
+    int is_dir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN) is_dir = fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode);
+    if (is_dir) {
       closedir(d);
       return FALLBACK;
     }
+  }
   rewinddir(d);
-  int dfd = dirfd(d);
   while ((e = readdir(d)))
-    if (e->d_type != DT_DIR && strcmp(e->d_name, "state.json")) unlinkat(dfd, e->d_name, 0);
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "state.json") &&
+        unlinkat(dfd, e->d_name, 0) < 0 && errno != ENOENT) {
+      closedir(d);
+      return FALLBACK; /* state.json is still there: Node finishes the job */
+    }
   closedir(d);
   char state[PATH_MAX + 16];
   snprintf(state, sizeof state, "%s/state.json", dir);
