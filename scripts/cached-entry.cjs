@@ -36,8 +36,9 @@ function run(bundle) {
   const cachedData = readCache(bundle);
   const script = new vm.Script(wrap(fs.readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const mod = { exports: {}, filename: bundle, id: '.', loaded: false };
-  const { createRequire } = require('node:module');
-  script.runInThisContext().call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, bundle.slice(0, bundle.lastIndexOf('/')));
+  // This file's own require: it sits next to the bundle, so it resolves the bundle's few
+  // requires (builtins, koffi) the same way, without loading node:module for createRequire.
+  script.runInThisContext().call(mod.exports, mod.exports, require, mod, bundle, bundle.slice(0, bundle.lastIndexOf('/')));
 }
 
 if (require.main === module) run(__filename.replace(/\.cjs$/, '.bundle.cjs'));
