@@ -186,7 +186,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
     if (shimSt) record.shimStartTime = shimSt.startTime;
     record.phase = 'created';
     await ctx.store.write(record);
-    if (opts.fastPathPlan !== false) await writeFastPathPlan(dir, record, cgroup);
+    if (opts.fastPathPlan !== false) writeFastPathPlan(ctx.store, record, cgroup);
     if (opts.pidFile) await writeFile(opts.pidFile, String(handle.initPid));
     return { record, handle, cgroup };
   } catch (err) {

@@ -3,7 +3,7 @@ import type { CgroupManager } from '../cgroups/types.js';
 import type { RuntimeContext } from './context.js';
 import { runHooks } from './hooks.js';
 import { waitGone } from './proc.js';
-import { liveStatus, ociState, requireStatus } from './status.js';
+import { liveStatus, ociState, ownsPidNamespace, requireStatus } from './status.js';
 import type { ContainerRecord } from './state-store.js';
 
 export interface DeleteOptions {
@@ -23,10 +23,8 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, opts: Del
   const cg = ctx.openCgroup(id, rec.cgroupsPath ?? undefined);
   if (status !== 'stopped') {
     if (status === 'paused') await cg.thaw().catch(() => undefined);
-    // With its own pid namespace, the kernel ends every process in it when the init dies (runc
-    // does the same); otherwise every process of the cgroup gets the signal.
-    const ownPidNs = (rec.spec.linux?.namespaces ?? []).some((ns) => ns.type === 'pid' && !ns.path);
-    if (!ownPidNs) await cg.kill('SIGKILL').catch((err) => ctx.logger.debug('cgroup kill failed', { err: causeText(err) }));
+    // Without a pid namespace of its own, every process of the cgroup gets the signal.
+    if (!ownsPidNamespace(rec)) await cg.kill('SIGKILL').catch((err) => ctx.logger.debug('cgroup kill failed', { err: causeText(err) }));
     try {
       process.kill(rec.initPid, 'SIGKILL');
     } catch {

@@ -1,8 +1,8 @@
-import { rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { CgroupManager } from '../cgroups/types.js';
 import { encodePlanMessage, type FastPathPlan } from '../process/index.js';
-import type { ContainerRecord } from './state-store.js';
+import type { ContainerRecord, StateStore } from './state-store.js';
+import { ownsPidNamespace } from './status.js';
 
 /**
  * The plan for berth-runtime's native `start` and `delete` (native/fastpath.c), or undefined
@@ -15,17 +15,14 @@ export function fastPathPlan(rec: ContainerRecord, cgroup: CgroupManager): FastP
   return {
     init: { pid: rec.initPid, startTime: rec.initStartTime },
     ...(rec.shimStartTime !== undefined ? { shim: { pid: rec.shimPid, startTime: rec.shimStartTime } } : {}),
-    ownPidNamespace: (rec.spec.linux?.namespaces ?? []).some((ns) => ns.type === 'pid' && !ns.path),
+    ownPidNamespace: ownsPidNamespace(rec),
     ...(marker ? { thawedMarker: marker } : {}),
     cgroupDirs: [...new Set(cgroup.procsFiles().map((f) => dirname(f)))],
   };
 }
 
-/** Writes <state dir>/plan (tmp + rename, like state.json), if the container has a plan. */
-export async function writeFastPathPlan(dir: string, rec: ContainerRecord, cgroup: CgroupManager): Promise<void> {
+/** Writes <state dir>/plan (atomically, like state.json), if the container has a plan. */
+export function writeFastPathPlan(store: StateStore, rec: ContainerRecord, cgroup: CgroupManager): void {
   const plan = fastPathPlan(rec, cgroup);
-  if (!plan) return;
-  const tmp = join(dir, `.plan.${process.pid}`);
-  await writeFile(tmp, encodePlanMessage(plan), { mode: 0o600 });
-  await rename(tmp, join(dir, 'plan'));
+  if (plan) store.writeFile(rec.id, 'plan', encodePlanMessage(plan));
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { access, readdir, rm, rmdir, unlink } from 'node:fs/promises';
+import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import type { Spec } from '../spec/types.js';
@@ -75,10 +75,15 @@ export class StateStore {
    * cost less than two thread-pool round trips.
    */
   async write(rec: ContainerRecord): Promise<void> {
-    const dir = this.dir(rec.id);
-    const tmp = join(dir, `.state.json.${process.pid}`);
-    writeFileSync(tmp, JSON.stringify(rec), { mode: 0o600 });
-    renameSync(tmp, join(dir, 'state.json'));
+    this.writeFile(rec.id, 'state.json', JSON.stringify(rec));
+  }
+
+  /** Replaces one file of the container's directory atomically, as `write` does state.json. */
+  writeFile(id: string, name: string, data: string | Buffer): void {
+    const dir = this.dir(id);
+    const tmp = join(dir, `.${name}.${process.pid}`);
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, join(dir, name));
   }
 
   async read(id: string): Promise<ContainerRecord> {
@@ -124,22 +129,18 @@ export class StateStore {
    */
   async remove(id: string): Promise<void> {
     const dir = this.dir(id);
+    let names: string[];
     try {
-      const names = await readdir(dir);
+      names = await readdir(dir);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') await rm(dir, { recursive: true, force: true });
+      return;
+    }
+    try {
       await Promise.all(names.map((n) => unlink(join(dir, n))));
       await rmdir(dir);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT' && !(await exists(dir))) return;
+    } catch {
       await rm(dir, { recursive: true, force: true });
     }
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }

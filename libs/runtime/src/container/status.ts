@@ -50,3 +50,11 @@ export function requireStatus(
     { containerId: rec.id },
   );
 }
+
+/**
+ * Whether the container has a pid namespace of its own: then the kernel ends every process in
+ * it when its init dies, and killing the init kills the container (as runc does).
+ */
+export function ownsPidNamespace(rec: ContainerRecord): boolean {
+  return (rec.spec.linux?.namespaces ?? []).some((ns) => ns.type === 'pid' && !ns.path);
+}
