@@ -158,17 +158,24 @@ void msg_read(int fd, struct msg *m) {
   while (msg_next(&it, &r)) {} /* validates the framing once */
 }
 
-int msg_next(struct cur *it, struct rec *r) {
+int msg_step(struct cur *it, struct rec *r) {
   if (it->left == 0) return 0;
-  if (it->left < 6) failx("read config message: truncated record header");
+  if (it->left < 6) return -1;
   uint32_t len;
   memcpy(&r->tag, it->p, 2);
   memcpy(&len, it->p + 2, 4);
-  if (len > it->left - 6) failx("read config message: record %u overruns the message", r->tag);
+  if (len > it->left - 6) return -2;
   r->body = (struct cur){it->p + 6, len};
   it->p += 6 + (size_t)len;
   it->left -= 6 + (size_t)len;
   return 1;
+}
+
+int msg_next(struct cur *it, struct rec *r) {
+  int k = msg_step(it, r);
+  if (k == -1) failx("read config message: truncated record header");
+  if (k == -2) failx("read config message: record %u overruns the message", r->tag);
+  return k;
 }
 
 uint32_t cur_u32(struct cur *c) {

@@ -49,18 +49,6 @@ static __attribute__((noreturn)) void run_node(const char *entry, int argc, char
 
 /* ---- the plan: validated by hand, so a stale or damaged file means "use Node", not exit ---- */
 
-static int frame_ok(const uint8_t *p, size_t left) {
-  while (left > 0) {
-    uint32_t len;
-    if (left < 6) return 0;
-    memcpy(&len, p + 2, 4);
-    if (len > left - 6) return 0;
-    p += 6 + (size_t)len;
-    left -= 6 + (size_t)len;
-  }
-  return 1;
-}
-
 static int str_ok(struct cur c) {
   uint32_t n;
   if (c.left < 4) return 0;
@@ -68,7 +56,8 @@ static int str_ok(struct cur c) {
   return (size_t)n + 5 <= c.left && c.p[4 + n] == 0 && !memchr(c.p + 4, 0, n);
 }
 
-static int read_plan(const char *dir, struct msg *m, struct plan *pl) {
+/* The plan's strings point into a static buffer: one plan per process. */
+static int read_plan(const char *dir, struct plan *pl) {
   char path[PATH_MAX];
   if (snprintf(path, sizeof path, "%s/plan", dir) >= (int)sizeof path) return 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -83,11 +72,14 @@ static int read_plan(const char *dir, struct msg *m, struct plan *pl) {
   memcpy(&version, buf + 8, 2);
   memcpy(&kind, buf + 10, 2);
   if ((size_t)n != (size_t)len + 4 || memcmp(buf + 4, "BSHM", 4) || version != MSG_VERSION || kind != KIND_PLAN) return 0;
-  *m = (struct msg){.buf = buf + 4, .len = len, .kind = kind, .records = {buf + 12, len - 8}};
-  if (!frame_ok(m->records.p, m->records.left)) return 0;
-  memset(pl, 0, sizeof *pl);
-  struct cur it = m->records;
+  const struct cur records = {buf + 12, len - 8};
+  struct cur it = records;
   struct rec r;
+  int k;
+  while ((k = msg_step(&it, &r)) == 1) {}
+  if (k < 0) return 0;
+  memset(pl, 0, sizeof *pl);
+  it = records;
   int have_init = 0;
   while (msg_next(&it, &r)) {
     switch (r.tag) {
@@ -188,13 +180,22 @@ static int fast_start(const char *dir, const struct plan *pl) {
 
 /* ---- delete: the cgroups and the state directory, after the processes are gone ---- */
 
+static int is_dot(const char *name) {
+  return !strcmp(name, ".") || !strcmp(name, "..");
+}
+
+/* Whether `path` holds a directory (d_type, or lstat where the filesystem does not fill it). */
 static int has_subdir(const char *path) {
   DIR *d = opendir(path);
   if (!d) return 0;
   struct dirent *e;
   int found = 0;
-  while (!found && (e = readdir(d)))
-    found = e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+  while (!found && (e = readdir(d))) {
+    struct stat st;
+    if (is_dot(e->d_name)) continue;
+    found = e->d_type == DT_DIR ||
+            (e->d_type == DT_UNKNOWN && (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)));
+  }
   closedir(d);
   return found;
 }
@@ -242,24 +243,12 @@ static int fast_delete(const char *id, const char *dir, const struct plan *pl, i
 
   /* The state directory holds only files; state.json goes last, so that until then a
    * fallback still finds the container. */
-  DIR *d = opendir(dir);
+  DIR *d = has_subdir(dir) ? NULL : opendir(dir);
   if (!d) return FALLBACK;
   int dfd = dirfd(d);
   struct dirent *e;
-  while ((e = readdir(d))) {
-    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-    struct stat st;
-    int is_dir = e->d_type == DT_DIR;
-    if (e->d_type == DT_UNKNOWN) is_dir = fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode);
-    if (is_dir) {
-      closedir(d);
-      return FALLBACK;
-    }
-  }
-  rewinddir(d);
   while ((e = readdir(d)))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "state.json") &&
-        unlinkat(dfd, e->d_name, 0) < 0 && errno != ENOENT) {
+    if (!is_dot(e->d_name) && strcmp(e->d_name, "state.json") && unlinkat(dfd, e->d_name, 0) < 0 && errno != ENOENT) {
       closedir(d);
       return FALLBACK; /* state.json is still there: Node finishes the job */
     }
@@ -328,9 +317,8 @@ int cli_main(int argc, char **argv) {
   if (!id || !valid_id(id)) run_node(entry, uargc, uargv);
 
   char dir[PATH_MAX];
-  struct msg m;
   struct plan pl;
-  if (snprintf(dir, sizeof dir, "%s/%s", root, id) >= (int)sizeof dir || !read_plan(dir, &m, &pl)) run_node(entry, uargc, uargv);
+  if (snprintf(dir, sizeof dir, "%s/%s", root, id) >= (int)sizeof dir || !read_plan(dir, &pl)) run_node(entry, uargc, uargv);
   int rc = is_start ? fast_start(dir, &pl) : fast_delete(id, dir, &pl, force);
   if (rc == FALLBACK) run_node(entry, uargc, uargv);
   return rc;

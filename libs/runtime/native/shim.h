@@ -39,6 +39,8 @@ struct msg { uint8_t *buf; size_t len; uint16_t kind; struct cur records; };
 /* berth-shim.c */
 void msg_read(int fd, struct msg *m);
 int msg_next(struct cur *it, struct rec *r);
+/* msg_next without failing: 1 a record, 0 the end, -1 a truncated header, -2 an overrun. */
+int msg_step(struct cur *it, struct rec *r);
 uint32_t cur_u32(struct cur *c);
 uint64_t cur_u64(struct cur *c);
 const char *cur_str(struct cur *c);
