@@ -33,6 +33,15 @@ function spec(args: string[], edit?: (s: Spec) => void): Spec {
   return s;
 }
 
+/** /proc/<pid>/cgroup lines place the process in `<prefix>/<id>` in a few v1 hierarchies. */
+function assertInContainerCgroups(lines: string[], id: string): void {
+  const suffix = `/${cg.prefix}/${id}`;
+  for (const ctrl of ['pids', 'memory', 'freezer']) {
+    const line = lines.find((l) => l.split(':')[1] === ctrl);
+    assert.ok(line?.endsWith(suffix), `${ctrl}: ${line} ends with ${suffix}`);
+  }
+}
+
 function nextId(): string {
   seq += 1;
   return `c${seq}`;
@@ -94,12 +103,7 @@ test('create, start, state, kill and delete walk the OCI lifecycle', { skip, tim
   // the init has not exec'd the user program yet, and it is in its cgroups (the shim places it
   // while it sets up, before it reports ready)
   assert.doesNotMatch(await readFile(`/proc/${st.pid}/cmdline`, 'utf8'), /sleep/);
-  const suffix = `/${cg.prefix}/${id}`;
-  const lines = (await readFile(`/proc/${st.pid}/cgroup`, 'utf8')).trim().split('\n');
-  for (const ctrl of ['pids', 'memory', 'freezer']) {
-    const line = lines.find((l) => l.split(':')[1] === ctrl);
-    assert.ok(line?.endsWith(suffix), `${ctrl}: ${line} ends with ${suffix}`);
-  }
+  assertInContainerCgroups((await readFile(`/proc/${st.pid}/cgroup`, 'utf8')).trim().split('\n'), id);
 
   assert.equal((await rt('start', id)).code, 0);
   st = JSON.parse((await rt('state', id)).stdout);
@@ -220,10 +224,7 @@ test('a container joins another one\'s network namespace by path, and is in its 
     assert.equal(r.code, 0, r.stderr);
     const [netns, ...cgroupLines] = r.stdout.trim().split('\n');
     assert.equal(netns, await readlink(`/proc/${pid}/ns/net`));
-    for (const ctrl of ['pids', 'memory', 'freezer']) {
-      const line = cgroupLines.find((l) => l.split(':')[1] === ctrl);
-      assert.ok(line?.endsWith(`/${cg.prefix}/${b}`), `${ctrl}: ${line}`);
-    }
+    assertInContainerCgroups(cgroupLines, b);
   } finally {
     await rt('delete', '--force', a);
   }

@@ -82,10 +82,12 @@ test('exec fifo: the program does not run until the fifo is opened for reading',
       assert.equal(await readExitRecord(o.exitFile), undefined);
       assert.match(await readlink(`/proc/${h.initPid}/exe`), /berth-shim/);
       // the shim reports the init's start time (read before the init ran)
-      const procStat = await readFile(`/proc/${h.initPid}/stat`, 'utf8');
-      assert.equal(h.initStartTime, Number(procStat.slice(procStat.lastIndexOf(')') + 2).split(' ')[19]));
-      const shimStat = await readFile(`/proc/${h.shimPid}/stat`, 'utf8');
-      assert.equal(h.shimStartTime, Number(shimStat.slice(shimStat.lastIndexOf(')') + 2).split(' ')[19]));
+      const startTime = async (pid: number) => {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]); // field 22
+      };
+      assert.equal(h.initStartTime, await startTime(h.initPid));
+      assert.equal(h.shimStartTime, await startTime(h.shimPid));
       const fh = await open(fifo, 'r');
       const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
       await fh.close();
