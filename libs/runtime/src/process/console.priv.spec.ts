@@ -58,7 +58,9 @@ test('terminal: the pty master arrives over the console socket; the slave is std
         if (await access(sock).then(() => true, () => false)) break;
         await sleep(10);
       }
-      const proc = baseProcess(['sh', '-c', 'tty; read x; echo got:$x; stty size; read -r a b c d e f g rest < /proc/self/stat; echo tty_nr=$g'], {
+      // `read` first: the tty echoes "hello" when recvtty types it, which must come before the
+      // shell's own output for the order below not to depend on how fast the shell starts.
+      const proc = baseProcess(['sh', '-c', 'read x; tty; echo got:$x; stty size; read -r a b c d e f g rest < /proc/self/stat; echo tty_nr=$g'], {
         terminal: true, consoleSize: { height: 33, width: 101 },
       });
       const h = await launchInit(options(fx, proc, { consoleSocket: sock }));
