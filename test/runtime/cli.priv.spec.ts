@@ -217,7 +217,10 @@ test('a container joins another one\'s network namespace by path, and is in its 
     const b = nextId();
     await bundle.writeSpec(
       spec(['sh', '-c', 'readlink /proc/self/ns/net; cat /proc/self/cgroup'], (s) => {
-        s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${pid}/ns/net` } : n));
+        // No cgroup namespace, so that /proc/self/cgroup shows the host's paths.
+        s.linux!.namespaces = s.linux!.namespaces!
+          .filter((n) => n.type !== 'cgroup')
+          .map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${pid}/ns/net` } : n));
       }),
     );
     const r = await rt('run', '--bundle', bundle.dir, b);
@@ -266,16 +269,20 @@ test('bad input: missing rootfs, duplicate id, unknown id, invalid config', { sk
   for (const d of cg.dirs(missing)) assert.equal(existsSync(d), false, 'failed create leaves no cgroup');
 });
 
-test('namespaces: pid 1, own hostname, only loopback in a new network namespace', { skip, timeout: 60_000 }, async () => {
-  await bundle.writeSpec(spec(['sh', '-c', 'echo $$; hostname; ls /sys/class/net; readlink /proc/self/ns/net']));
+test('namespaces: pid 1, own hostname, only loopback in a new network namespace, cgroup namespace rooted at its cgroups', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(spec(['sh', '-c', 'echo $$; hostname; ls /sys/class/net; readlink /proc/self/ns/net; cat /proc/self/cgroup']));
   const r = await rt('run', '--bundle', bundle.dir, nextId());
   assert.equal(r.code, 0, r.stderr);
-  const [pid, host, net, nsLink] = r.stdout.trim().split('\n');
+  const [pid, host, net, nsLink, ...cgroups] = r.stdout.trim().split('\n');
   assert.equal(pid, '1');
   assert.equal(host, 'berth-test');
   assert.equal(net, 'lo');
   const { readlinkSync } = await import('node:fs');
   assert.notEqual(nsLink, readlinkSync('/proc/self/ns/net'));
+  // The namespace is made once the init is in its cgroups (the placement overlaps the mounts):
+  // each hierarchy shows the container's own cgroup as "/".
+  assert.ok(cgroups.length > 0);
+  for (const line of cgroups) assert.match(line, /:\/$/, line);
 });
 
 test('a memory hog is OOM-killed at its limit', { skip, timeout: 60_000 }, async () => {

@@ -403,6 +403,21 @@ static const char *lookup(const char *file, char **envp, char *buf, size_t n) {
   }
 }
 
+/* A new cgroup namespace, when the message asks for one. */
+static void unshare_cgroupns(const struct msg *m) {
+  struct cur it = m->records;
+  struct rec r;
+  while (msg_next(&it, &r))
+    if (r.tag == T_NS && cur_u32(&r.body) == CLONE_NEWCGROUP && *cur_str(&r.body) == 0 && unshare(CLONE_NEWCGROUP) < 0)
+      fail("unshare cgroup namespace");
+}
+
+/* The supervisor (or stage1) placed this process in its cgroups while it set up: wait for that. */
+static void wait_for_placement(struct child_ctx *ctx) {
+  char c = 0;
+  if (recv(ctx->sync, &c, 1, 0) != 1 || c != 'C') failx("wait for cgroup placement: the supervisor went away");
+}
+
 void child_main(const struct msg *m, struct child_ctx *ctx) {
   sigset_t empty;
   sigemptyset(&empty);
@@ -428,16 +443,21 @@ void child_main(const struct msg *m, struct child_ctx *ctx) {
     gids = c.p;
   }
   if (m->kind == KIND_INIT) {
-    struct cur it = m->records;
-    struct rec r;
-    while (msg_next(&it, &r))
-      if (r.tag == T_NS && cur_u32(&r.body) == CLONE_NEWCGROUP && *cur_str(&r.body) == 0 && unshare(CLONE_NEWCGROUP) < 0)
-        fail("unshare cgroup namespace");
+    /* A new cgroup namespace is rooted at the cgroups the process is in when it is made, so it
+     * waits for the placement. The supervisor places the process before "go" unless the
+     * placement was deferred (T_DEFER_CGROUP): then the mounts overlap the placement, and the
+     * namespace follows it. */
+    int deferred = msg_count(m, T_DEFER_CGROUP) > 0;
+    if (!deferred) unshare_cgroupns(m);
     const char *s;
     if ((s = msg_str(m, T_HOSTNAME)) && sethostname(s, strlen(s)) < 0) fail("set hostname");
     if ((s = msg_str(m, T_DOMAINNAME)) && setdomainname(s, strlen(s)) < 0) fail("set domainname");
     umask(0);
     setup_rootfs(m);
+    if (deferred) {
+      wait_for_placement(ctx);
+      unshare_cgroupns(m);
+    }
   }
   struct cur it = m->records;
   struct rec r;
@@ -466,11 +486,6 @@ void child_main(const struct msg *m, struct child_ctx *ctx) {
     if (access(fifo, F_OK) < 0) fail("find exec fifo (is /proc mounted?)");
   }
   umask(umask_v);
-  if (msg_count(m, T_DEFER_CGROUP)) {
-    /* the supervisor placed this process in its cgroups while it set up: wait for that */
-    char c = 0;
-    if (recv(ctx->sync, &c, 1, 0) != 1 || c != 'C') failx("wait for cgroup placement: the supervisor went away");
-  }
   if (send(ctx->sync, "R", 1, MSG_NOSIGNAL) < 0) fail("report ready");
   g_err_prefix = 2; /* from now on failures go to the process's stderr */
   if (ctx->fifo >= 0) {
