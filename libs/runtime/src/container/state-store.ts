@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.js';
 import type { Spec } from '../spec/types.js';
@@ -114,7 +113,7 @@ export class StateStore {
 
   async list(): Promise<string[]> {
     try {
-      const names = await readdir(this.root, { withFileTypes: true });
+      const names = readdirSync(this.root, { withFileTypes: true });
       return names.filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return [];
@@ -124,23 +123,24 @@ export class StateStore {
 
   /**
    * Removes the container's directory. It holds only files (state, plan, exit record, FIFO):
-   * one listing, the unlinks in parallel and one rmdir, instead of fs.rm's walk; anything else
-   * falls back to that walk.
+   * one listing, the unlinks and one rmdir, instead of fs.rm's walk; anything else falls back
+   * to that walk. Synchronous, like the reads and writes above: a handful of small local files
+   * cost less than thread-pool round trips.
    */
   async remove(id: string): Promise<void> {
     const dir = this.dir(id);
     let names: string[];
     try {
-      names = await readdir(dir);
+      names = readdirSync(dir);
     } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') await rm(dir, { recursive: true, force: true });
+      if (errnoCode(err) !== 'ENOENT') rmSync(dir, { recursive: true, force: true });
       return;
     }
     try {
-      await Promise.all(names.map((n) => unlink(join(dir, n))));
-      await rmdir(dir);
+      for (const n of names) unlinkSync(join(dir, n));
+      rmdirSync(dir);
     } catch {
-      await rm(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 }

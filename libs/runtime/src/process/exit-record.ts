@@ -3,7 +3,7 @@
  *
  *   exit_code=N\nsignal=N\noom_killed=0|1\nfinished_at=<unix nanos>\n
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { BerthError, isNotFound } from '../errors.js';
 import type { ExitRecord } from './types.js';
 
@@ -39,7 +39,7 @@ function bad(path: string, why: string): BerthError {
 export async function readExitRecord(path: string): Promise<ExitRecord | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8'); // a few dozen bytes on a local disk: no thread-pool round trip
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw new BerthError('exit_record_unreadable', 'internal', `failed to read exit record ${path}: ${String(err)}`, { cause: err, path });
