@@ -233,6 +233,16 @@ test('a container joins another one\'s network namespace by path, and is in its 
   }
 });
 
+test('the container gets only its stdio, not what berth-runtime inherited, with and without the native front end', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(spec(['sh', '-c', 'cd /proc/self/fd && echo *']));
+  for (const env of [process.env, { ...process.env, BERTH_RUNTIME_NO_FASTPATH: '1' }]) {
+    const r = await runBin('berth-runtime', ['--root', root, 'run', '--bundle', bundle.dir, nextId()], { env, extraFd: 40 });
+    assert.equal(r.code, 0, r.stderr);
+    // 3 is the directory `echo *` reads
+    assert.equal(r.stdout.trim(), '0 1 2 3', `fds in the container (${env.BERTH_RUNTIME_NO_FASTPATH ? 'Node only' : 'front end'})`);
+  }
+});
+
 test('bad input: missing rootfs, duplicate id, unknown id, invalid config', { skip, timeout: 60_000 }, async () => {
   const id = nextId();
   await bundle.writeSpec(spec(['true'], (s) => (s.root = { path: 'no-such-rootfs' })));

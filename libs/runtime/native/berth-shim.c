@@ -488,6 +488,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "berth-shim: fd 3 (control channel) is not open\n");
     return 2;
   }
+  /* Stdio and the channel only: nothing else the caller left open reaches the supervisor, the
+   * container or its hooks (Node's spawners pass on every descriptor not marked close-on-exec). */
+  if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
+    for (long fd = 4, max = sysconf(_SC_OPEN_MAX); fd < max; fd++) close((int)fd);
   signal(SIGPIPE, SIG_IGN);
   sigset_t set;
   sigemptyset(&set);
