@@ -243,6 +243,45 @@ test('the container gets only its stdio, not what berth-runtime inherited, with 
   }
 });
 
+/** Pids of processes whose environment holds `entry` (KEY=value). */
+async function processesWithEnv(entry: string): Promise<number[]> {
+  const { readdir } = await import('node:fs/promises');
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const env = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
+    if (env.split('\0').includes(entry)) found.push(Number(name));
+  }
+  return found;
+}
+
+test('the shim the front end starts for create and run goes away when the command fails first', { skip, timeout: 60_000 }, async () => {
+  const mark = `BERTH_TEST_MARK=${process.pid}-${Date.now()}`;
+  const env = { ...process.env, [mark.split('=')[0]!]: mark.split('=')[1] };
+  await bundle.writeSpec(spec(['true'], (s) => (s.root = { path: 'no-such-rootfs' })));
+  for (const verb of ['create', 'run']) {
+    const r = await runBin('berth-runtime', ['--root', root, verb, '--bundle', bundle.dir, nextId()], { env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no-such-rootfs: no such directory/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one message, none from the unused shim');
+  }
+  const deadline = Date.now() + 2000;
+  let left = await processesWithEnv(mark);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    left = await processesWithEnv(mark);
+  }
+  assert.deepEqual(left, [], 'no process of those commands is left');
+});
+
+test('refused: --preserve-fds, which would pass descriptors on', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(spec(['true']));
+  const r = await rt('run', '--preserve-fds', '2', '--bundle', bundle.dir, nextId());
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--preserve-fds 2 is not supported/);
+  assert.equal((await rt('run', '--preserve-fds', '0', '--bundle', bundle.dir, nextId())).code, 0);
+});
+
 test('bad input: missing rootfs, duplicate id, unknown id, invalid config', { skip, timeout: 60_000 }, async () => {
   const id = nextId();
   await bundle.writeSpec(spec(['true'], (s) => (s.root = { path: 'no-such-rootfs' })));
@@ -401,7 +440,12 @@ test('hooks run at their points with the state on stdin', { skip, timeout: 60_00
   const dir = await mkdtemp(join(tmpdir(), 'berth-hooks-'));
   try {
     const hook = join(dir, 'hook.sh');
-    await writeFile(hook, `#!/bin/sh\nread -r state\necho "$1 $state" >> ${dir}/log\n`);
+    await writeFile(
+      hook,
+      `#!/bin/sh\nread -r state\necho "$1 $state" >> ${dir}/log\n` +
+        // sockets among the descriptors above stdio
+        `for f in /proc/$$/fd/*; do [ "\${f##*/}" -gt 2 ] && readlink "$f"; done | grep -c socket >> ${dir}/sockets; true\n`,
+    );
     await chmod(hook, 0o755);
     const id = nextId();
     await bundle.writeSpec(
@@ -419,6 +463,8 @@ test('hooks run at their points with the state on stdin', { skip, timeout: 60_00
     assert.equal(st.id, id);
     assert.ok(st.pid > 0);
     assert.equal(st.status, 'creating');
+    // No hook gets the channel (a socket) of the shim berth-runtime's front end started.
+    assert.deepEqual((await readFile(join(dir, 'sockets'), 'utf8')).trim().split('\n'), ['0', '0', '0', '0']);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -140,7 +140,14 @@ static void read_full(int fd, void *buf, size_t len) {
 
 void msg_read(int fd, struct msg *m) {
   uint32_t len;
-  read_full(fd, &len, 4);
+  /* End of input before the first byte: the caller decided not to use this shim (a shim
+   * started ahead by berth-runtime's front end, for a command that failed or took another
+   * path). Nothing was asked, so there is nothing to report. */
+  ssize_t first;
+  while ((first = read(fd, &len, 1)) < 0 && errno == EINTR) {}
+  if (first == 0) exit(0);
+  if (first < 0) fail("read config message");
+  read_full(fd, (uint8_t *)&len + 1, 3);
   if (len < 8 || len > (64u << 20)) failx("read config message: invalid length %u", len);
   m->buf = malloc(len);
   if (!m->buf) failx("read config message: out of memory");
@@ -467,7 +474,8 @@ static int start(const struct msg *m, int ctl) {
   if (buf[0] != 'R') failx("start container process: unexpected sync message");
   close(sp[0]);
   dprintf(ctl, "ready\n");
-  close(ctl);
+  /* The control channel stays open (close-on-exec) until the shim exits: its end of file tells
+   * a caller that did not spawn the shim, and so cannot wait for it, that it is gone. */
   g_errfd = -1;
   if (ctx.console >= 0) close(ctx.console);
   if (ctx.fifo >= 0) close(ctx.fifo);
@@ -478,12 +486,7 @@ static int start(const struct msg *m, int ctl) {
   return supervise(child, &logs, msg_str(m, T_EXIT_FILE), oom_file, oom_before);
 }
 
-int main(int argc, char **argv) {
-  if (argc >= 2 && strcmp(argv[1], "cli") == 0) return cli_main(argc, argv);
-  if (argc != 2 || (strcmp(argv[1], "init") != 0 && strcmp(argv[1], "exec") != 0)) {
-    fprintf(stderr, "usage: berth-shim init|exec  (config message on fd 3)\n");
-    return 2;
-  }
+int shim_main(const char *role) {
   if (fcntl(3, F_SETFD, FD_CLOEXEC) < 0) {
     fprintf(stderr, "berth-shim: fd 3 (control channel) is not open\n");
     return 2;
@@ -501,7 +504,19 @@ int main(int argc, char **argv) {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) fail("become child subreaper");
   struct msg m;
   msg_read(3, &m);
-  uint16_t want = strcmp(argv[1], "init") == 0 ? KIND_INIT : KIND_EXEC;
-  if (m.kind != want) failx("read config message: kind %u does not match role %s", m.kind, argv[1]);
+  uint16_t want = strcmp(role, "init") == 0 ? KIND_INIT : KIND_EXEC;
+  if (m.kind != want) failx("read config message: kind %u does not match role %s", m.kind, role);
+  /* Detached: a session of its own, so the caller's terminal signals do not reach it. A shim
+   * spawned with setsid already leads one. */
+  if (msg_count(&m, T_SETSID) && getsid(0) != getpid() && setsid() < 0) fail("setsid");
   return start(&m, 3);
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "cli") == 0) return cli_main(argc, argv);
+  if (argc != 2 || (strcmp(argv[1], "init") != 0 && strcmp(argv[1], "exec") != 0)) {
+    fprintf(stderr, "usage: berth-shim init|exec  (config message on fd 3)\n");
+    return 2;
+  }
+  return shim_main(argv[1]);
 }

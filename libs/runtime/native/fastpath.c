@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -45,6 +46,43 @@ static __attribute__((noreturn)) void run_node(const char *entry, int argc, char
   execvp("node", args);
   fprintf(stderr, "berth-runtime: cannot run node: %s\n", strerror(errno));
   _exit(127);
+}
+
+/*
+ * `create` and `run` start a shim, whatever the container: start it now, while Node starts up
+ * (on another CPU where there is one), and let the TypeScript CLI adopt it through
+ * BERTH_RUNTIME_SHIM="<fd> <pid>" (process/shim-client.ts). Nothing is decided here: the shim
+ * waits on fd 3 for its message exactly as if Node had spawned it, and exits quietly if Node
+ * closes the channel without sending one (a command that failed first, or a container whose
+ * hooks make Node start its own shim). Any failure here just leaves the spawning to Node.
+ */
+static void prespawn_shim(const char *self) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return;
+  pid_t pid = sv[0] > 2 && sv[1] > 2 ? fork() : -1;
+  if (pid < 0) {
+    close(sv[0]);
+    close(sv[1]);
+    return;
+  }
+  if (pid == 0) {
+    /* What Node's child_process gives the shim: default signal handling, an empty signal mask,
+     * the channel as fd 3 (the shim closes every descriptor above it). */
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (sv[1] != 3 && dup2(sv[1], 3) < 0) _exit(127);
+    if (fcntl(3, F_SETFD, 0) < 0) _exit(127);
+    char *args[] = {(char *)self, "init", NULL};
+    execv("/proc/self/exe", args);
+    _exit(127);
+  }
+  close(sv[1]);
+  char val[32];
+  snprintf(val, sizeof val, "%d %d", sv[0], (int)pid);
+  if (fcntl(sv[0], F_SETFD, 0) < 0 || setenv("BERTH_RUNTIME_SHIM", val, 1) < 0) close(sv[0]);
 }
 
 /* ---- the plan: validated by hand, so a stale or damaged file means "use Node", not exit ---- */
@@ -306,6 +344,10 @@ int cli_main(int argc, char **argv) {
   }
   if (i >= uargc || *root == 0) run_node(entry, uargc, uargv);
   const char *verb = uargv[i++], *id = NULL;
+  if (!strcmp(verb, "create") || !strcmp(verb, "run")) {
+    prespawn_shim(argv[0]);
+    run_node(entry, uargc, uargv);
+  }
   int force = 0, is_start = !strcmp(verb, "start");
   if (!is_start && strcmp(verb, "delete")) run_node(entry, uargc, uargv);
   for (; i < uargc; i++) {

@@ -27,7 +27,7 @@ enum tag {
   T_OOM_SCORE_ADJ = 21, T_RLIMIT = 22, T_CAPS = 23, T_NO_NEW_PRIVS = 24, T_ROOTFS = 25,
   T_ROOT_PROPAGATION = 26, T_READONLY_ROOT = 27, T_MOUNT = 28, T_DEVICE = 29, T_SYMLINK = 30,
   T_MASKED = 31, T_READONLY_PATH = 32, T_SYSCTL = 33, T_HOOK_CREATE_CONTAINER = 34,
-  T_HOOK_START_CONTAINER = 35, T_DEFER_CGROUP = 36,
+  T_HOOK_START_CONTAINER = 35, T_DEFER_CGROUP = 36, T_SETSID = 37,
   /* KIND_PLAN (<state dir>/plan, written by create for fastpath.c) */
   T_PLAN_INIT = 40, T_PLAN_SHIM = 41, T_PLAN_OWN_PIDNS = 42, T_PLAN_FREEZER = 43, T_PLAN_CGROUP = 44,
 };
@@ -74,6 +74,8 @@ __attribute__((noreturn)) void child_main(const struct msg *m, struct child_ctx 
 
 /* fastpath.c: `berth-shim cli <entry.cjs> ARGS`, berth-runtime's front end */
 int cli_main(int argc, char **argv);
+/* The shim itself (role "init" or "exec"), its message arriving on fd 3. */
+int shim_main(const char *role);
 
 /* supervise.c */
 struct log_cfg { const char *paths[2]; uint64_t max_size; int pipes[2]; };

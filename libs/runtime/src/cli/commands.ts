@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Process } from '../spec/types.js';
 import { defaultSpec } from '../spec/index.js';
 import { Runtime } from '../container/runtime.js';
-import type { ShimSpawner } from '../process/index.js';
+import type { ShimSpawner, WaitingShim } from '../process/index.js';
 import { exitCodeOf } from '../container/run.js';
 import type { Logger, LogFields } from '../logger.js';
 import { parseArgs, str, bool, list, UsageError, type FlagSpec, type Parsed } from './args.js';
@@ -12,6 +12,8 @@ import { parseArgs, str, bool, list, UsageError, type FlagSpec, type Parsed } fr
 export interface CommandEnv {
   root: string;
   debug: boolean;
+  /** The shim berth-runtime's front end started for this command, if any (native/fastpath.c). */
+  waitingShim?: WaitingShim;
   log(level: 'debug' | 'info' | 'warning' | 'error', msg: string): void;
 }
 
@@ -27,6 +29,16 @@ function runtimeFor(env: CommandEnv, shimSpawner?: ShimSpawner): Runtime {
     child: () => logger,
   };
   return new Runtime({ root: env.root, logger, ...(shimSpawner ? { shimSpawner } : {}) });
+}
+
+/**
+ * The shim for `create` and `run`: the one berth-runtime's front end started while Node started
+ * up, if any (native/fastpath.c). Otherwise child_process: forking this small, short-lived Node
+ * is cheaper than loading koffi for posix_spawn (134 vs 143 ms per run, 129 vs 137 ms per
+ * run -d, measured when koffi was loaded only for that).
+ */
+function cliShimSpawner(env: CommandEnv): ShimSpawner {
+  return env.waitingShim ?? 'child_process';
 }
 
 function one(p: Parsed, what = 'container id'): string {
@@ -48,6 +60,18 @@ const CREATE_FLAGS: FlagSpec[] = [
   { name: 'preserve-fds', kind: 'string' },
 ];
 
+/**
+ * runc's --preserve-fds N passes descriptors 3..N+2 on to the container. Berth's shim uses fd 3
+ * for its control channel and closes every other descriptor, so only 0 is accepted rather
+ * than silently dropping them.
+ */
+function checkPreserveFds(p: Parsed): void {
+  const n = str(p, 'preserve-fds');
+  if (n === undefined || /^0+$/.test(n)) return;
+  if (!/^\d+$/.test(n)) throw new UsageError(`invalid --preserve-fds ${JSON.stringify(n)}: want a number`);
+  throw new UsageError(`--preserve-fds ${n} is not supported: Berth passes the container only its stdio`);
+}
+
 function consoleSocket(p: Parsed): { consoleSocket?: string } {
   const s = str(p, 'console-socket');
   return s ? { consoleSocket: resolve(s) } : {};
@@ -61,9 +85,8 @@ export const commands: Record<string, Command> = {
   async create(argv, env) {
     const p = parseArgs(argv, CREATE_FLAGS);
     const id = one(p);
-    // The CLI starts shims with child_process: forking this small, short-lived Node is cheaper
-    // than loading koffi for posix_spawn (the shim makes the exec FIFO itself).
-    await runtimeFor(env, 'child_process').create({ id, bundle: str(p, 'bundle') ?? '.', ...consoleSocket(p), ...pidFile(p), detach: true });
+    checkPreserveFds(p);
+    await runtimeFor(env, cliShimSpawner(env)).create({ id, bundle: str(p, 'bundle') ?? '.', ...consoleSocket(p), ...pidFile(p), detach: true });
     return 0;
   },
 
@@ -75,9 +98,8 @@ export const commands: Record<string, Command> = {
   async run(argv, env) {
     const p = parseArgs(argv, [...CREATE_FLAGS, { name: 'detach', alias: 'd', kind: 'bool' }, { name: 'keep', kind: 'bool' }]);
     const id = one(p);
-    // As for create: child_process, not koffi's posix_spawn (134 vs 143 ms per run, 129 vs 137 ms
-    // per run -d, measured when koffi was loaded only for that).
-    const rt = runtimeFor(env, 'child_process');
+    checkPreserveFds(p);
+    const rt = runtimeFor(env, cliShimSpawner(env));
     const detach = bool(p, 'detach');
     // In the foreground, signals sent to berth-runtime go to the container's init, as with runc:
     // Ctrl-C or a service manager's SIGTERM stops the container, and the exit code says so.
@@ -170,6 +192,7 @@ export const commands: Record<string, Command> = {
     );
     const [id, ...args] = p.rest;
     if (!id) throw new UsageError('exec requires a container id');
+    checkPreserveFds(p);
     let proc: Partial<Process> & { args: string[] };
     const file = str(p, 'process');
     if (file) {

@@ -7,6 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { BerthError, causeText } from '../errors.js';
 import { parseArgs, str, bool, UsageError, type FlagSpec } from './args.js';
 import { commands, type CommandEnv } from './commands.js';
+import { adoptWaitingShim } from '../process/index.js';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'root', kind: 'string', default: '/run/berth-runtime' },
@@ -43,6 +44,8 @@ function logLine(env: { logFile?: string; logFormat: string }, level: string, ms
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Taken out of the environment first, so that no process this one starts inherits it.
+  const waitingShim = adoptWaitingShim('child_process');
   const g = parseArgs(argv, GLOBAL_FLAGS, { stopAtFirstPositional: true });
   const logFormat = str(g, 'log-format') ?? 'text';
   const logFile = str(g, 'log');
@@ -63,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
   const env: CommandEnv = {
     root: str(g, 'root') ?? '/run/berth-runtime',
     debug: bool(g, 'debug'),
+    ...(waitingShim ? { waitingShim } : {}),
     log: (level, msg) => {
       logLine(logEnv, level, msg);
       if (level === 'warning' || (level === 'debug' && bool(g, 'debug'))) process.stderr.write(`${level}: ${msg}\n`);

@@ -3,6 +3,7 @@ export type {
 } from './types.js';
 export { launchInit } from './launch.js';
 export type { ShimSpawner } from './shim-client.js';
+export { WaitingShim, adoptWaitingShim } from './waiting-shim.js';
 export { execInContainer, namespaceJoins } from './exec.js';
 export { readExitRecord, parseExitRecord } from './exit-record.js';
 export { signalProcess, signalNumber } from './signal.js';

@@ -191,6 +191,7 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
   addHooks(b, TAG.HOOK_CREATE_CONTAINER, 'createContainer', o.createContainerHooks ?? []);
   addHooks(b, TAG.HOOK_START_CONTAINER, 'startContainer', o.startContainerHooks ?? []);
   if (o.deferCgroupPlacement) b.add(TAG.DEFER_CGROUP, 'deferCgroupPlacement');
+  if (o.detach) b.add(TAG.SETSID, 'detach');
   return b.finish();
 }
 
@@ -200,5 +201,6 @@ export function encodeExecMessage(o: ExecOptions, joins: { type: NamespaceType; 
   addCommon(b, o, o.process.terminal === true);
   addProcess(b, o.process, o.containerId, o.consoleSocket !== undefined);
   for (const j of joins) b.add(TAG.NS, `namespace ${j.type}`, (f) => f.u32(NAMESPACE_FLAGS[j.type], 'type').str(j.path, 'path'));
+  if (o.detach) b.add(TAG.SETSID, 'detach');
   return b.finish();
 }

@@ -11,15 +11,24 @@ import { BerthError, causeText, type ErrorCategory } from '../errors.js';
 import { closeFd, nativeSpawnAvailable, socketPair, spawnProcess, type Exit } from '../sys/spawn.js';
 import { readExitRecord } from './exit-record.js';
 import { goRecord } from './protocol.js';
+import { WaitingShim, zombieExit } from './waiting-shim.js';
 import type { ExitRecord, StdioConfig } from './types.js';
 
-class LineReader {
+/** The control channel as startShim uses it: a child_process pipe or socket, or a plain fd. */
+interface ControlChannel {
+  write(data: Buffer): void;
+  /** The next line, or undefined at end of input. */
+  next(): Promise<string | undefined>;
+  close(): void;
+}
+
+class LineReader implements ControlChannel {
   private buf = '';
   private readonly lines: string[] = [];
   private ended = false;
   private wake: (() => void) | undefined;
 
-  constructor(sock: Duplex) {
+  constructor(private readonly sock: Duplex) {
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => {
       this.buf += chunk;
@@ -39,6 +48,14 @@ class LineReader {
   finish(): void {
     this.ended = true;
     this.notify();
+  }
+
+  write(data: Buffer): void {
+    this.sock.write(data);
+  }
+
+  close(): void {
+    this.sock.destroy(); // the shim sees end-of-file
   }
 
   private notify(): void {
@@ -74,21 +91,21 @@ export interface ShimProcess {
 }
 
 export interface StartedShim {
+  /** Its `exited` resolves when the shim has exited. */
   proc: ShimProcess;
   pid: number;
   /** The process's start time (/proc/<pid>/stat field 22) as the shim read it; 0 if unknown. */
   startTime: number;
   /** The shim's own start time, likewise. */
   shimStartTime: number;
-  exited: Promise<Exit>;
 }
 
 /**
  * How the shim is started: 'posix_spawn' (glibc, through koffi: no copy of Node's page tables),
- * 'child_process' (Node's fork + exec), or 'auto' (posix_spawn when this host has it and
- * pidfds, else child_process).
+ * 'child_process' (Node's fork + exec), 'auto' (posix_spawn when this host has it and pidfds,
+ * else child_process), or a WaitingShim that berth-runtime's front end started already.
  */
-export type ShimSpawner = 'auto' | 'posix_spawn' | 'child_process';
+export type ShimSpawner = 'auto' | 'posix_spawn' | 'child_process' | WaitingShim;
 
 export interface StartShimOptions {
   shimPath: string;
@@ -108,9 +125,11 @@ export interface StartShimOptions {
 interface Spawned {
   proc: ShimProcess;
   /** Our end of the control channel (the shim's fd 3). */
-  sock: Duplex;
+  channel: ControlChannel;
   /** Rejects when the shim could not be started after all (child_process reports that late). */
   spawnFailed: Promise<never>;
+  /** The shim's exit is seen only as the channel's end of file: keep it open while it runs. */
+  exitNeedsChannel?: boolean;
 }
 
 function spawnError(o: StartShimOptions, what: string, err: unknown): BerthError {
@@ -133,7 +152,24 @@ function spawnNative(o: StartShimOptions, what: string): Spawned {
     closeFd(theirs);
   }
   const sock = new Socket({ fd: ours, readable: true, writable: true });
-  return { proc, sock, spawnFailed: new Promise<never>(() => {}) };
+  return { proc, channel: new LineReader(sock), spawnFailed: new Promise<never>(() => {}) };
+}
+
+/** Adopts the shim the front end started, or undefined when it was taken already. */
+function adoptWaiting(w: WaitingShim): Spawned | undefined {
+  const channel = w.take();
+  if (!channel) return undefined;
+  let exited: Promise<Exit> | undefined;
+  const proc: ShimProcess = {
+    pid: w.pid,
+    // Asked for only once nothing else reads the channel: after "ready", or after a failure.
+    get exited() {
+      return (exited ??= channel.drain().then(() => zombieExit(w.pid)));
+    },
+    ref: () => {},
+    unref: () => {},
+  };
+  return { proc, channel, spawnFailed: new Promise<never>(() => {}), exitNeedsChannel: true };
 }
 
 function spawnChild(o: StartShimOptions, what: string): Spawned {
@@ -151,21 +187,28 @@ function spawnChild(o: StartShimOptions, what: string): Spawned {
     throw new BerthError('shim_spawn_failed', 'internal', `failed to ${what}: no control channel to the shim`, { containerId: o.containerId });
   }
   const proc: ShimProcess = { pid: child.pid ?? 0, exited, ref: () => child.ref(), unref: () => child.unref() };
-  return { proc, sock, spawnFailed };
+  return { proc, channel: new LineReader(sock), spawnFailed };
+}
+
+function spawnShim(o: StartShimOptions, what: string): Spawned {
+  let spawner = o.spawner ?? 'auto';
+  if (spawner instanceof WaitingShim) {
+    const adopted = adoptWaiting(spawner);
+    if (adopted) return adopted;
+    spawner = spawner.fallback;
+  }
+  const native = spawner === 'posix_spawn' || (spawner === 'auto' && nativeSpawnAvailable());
+  return native ? spawnNative(o, what) : spawnChild(o, what);
 }
 
 /** Spawns the shim and runs the start handshake; resolves once the process reported ready. */
 export async function startShim(o: StartShimOptions): Promise<StartedShim> {
   const what = o.role === 'init' ? `create container ${o.containerId}` : `exec in container ${o.containerId}`;
-  const spawner = o.spawner ?? 'auto';
-  const native = spawner === 'posix_spawn' || (spawner === 'auto' && nativeSpawnAvailable());
-  const { proc, sock, spawnFailed } = native ? spawnNative(o, what) : spawnChild(o, what);
-  const exited = proc.exited;
-  const reader = new LineReader(sock);
+  const { proc, channel, spawnFailed, exitNeedsChannel } = spawnShim(o, what);
   const expect = async (word: string): Promise<string> => {
-    const line = await Promise.race([reader.next(), spawnFailed]);
+    const line = await Promise.race([channel.next(), spawnFailed]);
     if (line === undefined) {
-      const { code, signal } = await exited;
+      const { code, signal } = await proc.exited;
       throw new BerthError('shim_failed', 'internal', `failed to ${what}: the shim exited (code ${code}, signal ${signal}) before "${word}"`, {
         containerId: o.containerId,
       });
@@ -185,7 +228,7 @@ export async function startShim(o: StartShimOptions): Promise<StartedShim> {
     return Number.isSafeInteger(n) && n > 0 ? n : 0;
   };
   try {
-    sock.write(o.message);
+    channel.write(o.message);
     const [pidText, startText, shimStartText] = (await expect('pid')).split(' ');
     pid = Number(pidText);
     startTime = tick(startText);
@@ -201,23 +244,23 @@ export async function startShim(o: StartShimOptions): Promise<StartedShim> {
       }
     }
     const state = typeof o.stateJson === 'function' ? o.stateJson(pid) : (o.stateJson ?? '');
-    sock.write(goRecord(state));
+    channel.write(goRecord(state));
     await expect('ready');
   } catch (err) {
-    sock.destroy(); // the shim sees end-of-file, kills the process and exits
-    await exited;
+    channel.close(); // the shim sees end-of-file, kills the process and exits
+    await proc.exited;
     throw err;
   }
-  sock.destroy();
+  if (o.detach || !exitNeedsChannel) channel.close();
   if (o.detach) proc.unref();
-  return { proc, pid, startTime, shimStartTime, exited };
+  return { proc, pid, startTime, shimStartTime };
 }
 
 /** Waits for a started shim to exit and returns the exit record it wrote. */
 export async function waitForExit(s: StartedShim, exitFile: string, containerId: string): Promise<ExitRecord> {
   s.proc.ref();
   try {
-    await s.exited;
+    await s.proc.exited;
   } finally {
     s.proc.unref();
   }

@@ -20,3 +20,9 @@ export function signalNumber(signal: NodeJS.Signals | string | number): number {
   if (num === undefined) throw new BerthError('invalid_signal', 'invalid_argument', `failed to parse signal: unknown signal ${JSON.stringify(signal)}`);
   return num;
 }
+
+/** The name of signal number `n` (`SIGKILL` for 9), or null for a number with no name. */
+export function signalName(n: number): NodeJS.Signals | null {
+  for (const [name, num] of Object.entries(constants.signals)) if (num === n) return name as NodeJS.Signals;
+  return null;
+}

@@ -7,8 +7,8 @@
  */
 import { SYS } from './constants.js';
 import { syscallError } from './errno.js';
+import { signalName } from './signals.js';
 import { k, lazyFunctions, type Fn } from './koffi.js';
-import { constants } from 'node:os';
 
 const SPAWN_PROTOTYPES = {
   posixSpawn: 'int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, void *envp)',
@@ -95,11 +95,6 @@ export function socketPair(): [number, number] {
 
 export function closeFd(fd: number): void {
   check(libc().close(fd), 'close', `close fd ${fd}`);
-}
-
-function signalName(n: number): NodeJS.Signals | null {
-  for (const [name, num] of Object.entries(constants.signals)) if (num === n) return name as NodeJS.Signals;
-  return null;
 }
 
 /** Decodes a wait(2) status word. */
