@@ -409,14 +409,30 @@ static int start(const struct msg *m, int ctl) {
     stage1(m, &ctx, stage1_places);
   }
   close(sp[1]);
+  /* stage1 reports the pid ("P<pid>"). A process that places itself in its cgroups
+   * (T_CGROUP_SELF) reports "C" once it has, before it waits for "go": either comes first. */
+  int placed = msg_count(m, T_CGROUP_SELF) == 0;
   char buf[2048];
-  ssize_t n = recv(sp[0], buf, sizeof buf - 1, 0);
-  if (!stage1_places || n <= 0 || buf[0] != 'P') waitpid(p1, NULL, 0);
-  if (n <= 0) failx("start container process: stage1 exited without reporting a pid");
-  buf[n] = 0;
-  if (buf[0] == 'E') failx("%s", buf + 1);
-  if (buf[0] != 'P') failx("start container process: unexpected sync message");
-  g_child = (pid_t)atoi(buf + 1);
+  ssize_t n;
+  for (;;) {
+    n = recv(sp[0], buf, sizeof buf - 1, 0);
+    if (n > 1 && buf[0] == 'P') {
+      buf[n] = 0;
+      g_child = (pid_t)atoi(buf + 1);
+    } else if (n == 1 && buf[0] == 'C' && !placed) {
+      placed = 1;
+    } else {
+      break;
+    }
+    if (g_child > 0 && placed) break;
+  }
+  if (!stage1_places || g_child <= 0) waitpid(p1, NULL, 0);
+  if (g_child <= 0 || !placed) {
+    if (n <= 0) failx(g_child <= 0 ? "start container process: stage1 exited without reporting a pid" : "start container process: it exited before it was in its cgroups");
+    buf[n] = 0;
+    if (buf[0] == 'E') failx("%s", buf + 1);
+    failx("start container process: unexpected sync message");
+  }
 
   if (wants_new_ns(m, CLONE_NEWUSER)) {
     char path[64];

@@ -15,6 +15,13 @@ export interface CgroupManager {
   create(): Promise<void>;
   /** Absolute `cgroup.procs` (v1: `tasks`-equivalent `cgroup.procs`) files, one per hierarchy. */
   procsFiles(): string[];
+  /**
+   * Files a single-threaded process writes "0" to in order to move itself in (v1: each
+   * hierarchy's `tasks`): moving the current thread skips the global cgroup lock, whose first
+   * writer after a quiet spell waits an RCU grace period (~5-15 ms here). Undefined where there
+   * is no such file (v2 has only cgroup.procs). Optional for test doubles.
+   */
+  selfPlacementFiles?(): string[] | undefined;
   addProcess(pid: number): Promise<void>;
   set(resources: LinuxResources): Promise<void>;
   freeze(): Promise<void>;

@@ -75,6 +75,10 @@ export class V1CgroupManager implements CgroupManager {
     return this.#unique().map((d) => join(d, 'cgroup.procs'));
   }
 
+  selfPlacementFiles(): string[] {
+    return this.#unique().map((d) => join(d, 'tasks'));
+  }
+
   async addProcess(pid: number): Promise<void> {
     if (!Number.isInteger(pid) || pid <= 0) throw new BerthError('invalid_pid', 'invalid_argument', `failed to add process to cgroup ${this.path}: ${pid} is not a pid`);
     for (const dir of this.#unique()) await writeCgroupFile(dir, 'cgroup.procs', String(pid));

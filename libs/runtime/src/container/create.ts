@@ -145,6 +145,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       uidMappings: spec.linux?.uidMappings ?? [],
       gidMappings: spec.linux?.gidMappings ?? [],
       cgroupProcsFiles: cgroup.procsFiles(),
+      ...(cgroup.selfPlacementFiles?.() ? { cgroupSelfFiles: cgroup.selfPlacementFiles() } : {}),
       ...(oomEventsFile ? { oomEventsFile } : {}),
       ...(seccomp ? { seccomp } : {}),
       ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),

@@ -135,6 +135,9 @@ test('a failing step is reported as BerthError with the shim text and leaves no 
     const bad = options(fx, baseProcess(['true']));
     bad.rootfs.mounts.push({ source: '/nonexistent-src', target: '/mnt', fstype: '', flags: 0x1000, data: '', propagation: [], remountFlags: 0, createAs: 'dir' });
     await assert.rejects(launchInit(bad), /failed to create container t: mount \/nonexistent-src on \/mnt: No such file or directory/);
+    // the process places itself in its cgroups first thing (v1 tasks files)
+    const unplaceable = options(fx, baseProcess(['true']), { cgroupSelfFiles: ['/nonexistent-cgroup/tasks'] });
+    await assert.rejects(launchInit(unplaceable), /failed to create container t: add process to cgroup \/nonexistent-cgroup\/tasks: No such file or directory/);
     await assert.rejects(stat(o.exitFile), /ENOENT/);
   }));
 

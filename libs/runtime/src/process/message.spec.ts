@@ -114,3 +114,21 @@ test('goRecord and decodeMessage framing', () => {
   bad.write('XXXX', 4, 'ascii');
   assert.throws(() => decodeMessage(bad), /bad header/);
 });
+
+test('encodeInitMessage: the init places itself in its cgroups only when it sees the caller\'s cgroupfs', () => {
+  const tags = (o: LaunchInitOptions) => {
+    const recs = decodeMessage(encodeInitMessage(o)).records;
+    const files = (tag: number) => recs.filter((r) => r.tag === tag).map((r) => str(r.payload)[0]);
+    return { self: files(TAG.CGROUP_SELF), procs: files(TAG.CGROUP_PROCS), deferred: recs.some((r) => r.tag === TAG.DEFER_CGROUP) };
+  };
+  const own = [{ type: 'pid' as const }, { type: 'mount' as const }, { type: 'uts' as const }];
+  const base = { cgroupSelfFiles: ['/cg/a/tasks'], deferCgroupPlacement: true };
+  // new namespaces only: the v1 tasks files, and nothing for the shim to place or defer
+  assert.deepEqual(tags(opts({ ...base, namespaces: own })), { self: ['/cg/a/tasks'], procs: [], deferred: false });
+  // a joined namespace (opts() joins a network namespace) or a new user namespace: the shim places the pid
+  assert.deepEqual(tags(opts(base)), { self: [], procs: ['/cg/a/cgroup.procs'], deferred: true });
+  const userns = { ...base, namespaces: [...own, { type: 'user' as const }], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] };
+  assert.deepEqual(tags(opts(userns)), { self: [], procs: ['/cg/a/cgroup.procs'], deferred: true });
+  // no self-placement files (cgroup v2)
+  assert.deepEqual(tags(opts({ namespaces: own })), { self: [], procs: ['/cg/a/cgroup.procs'], deferred: false });
+});

@@ -84,11 +84,10 @@ function addProcess(b: MessageBuilder, p: Process, id: string, withTerminal: boo
 }
 
 function addCommon(b: MessageBuilder, o: {
-  containerId: string; cgroupProcsFiles: string[]; seccomp?: Buffer; seccompFlags?: number;
+  containerId: string; seccomp?: Buffer; seccompFlags?: number;
   consoleSocket?: string; stdio?: StdioConfig; exitFile: string;
 }, terminal: boolean): void {
   b.str(TAG.CONTAINER_ID, 'containerId', o.containerId);
-  for (const file of o.cgroupProcsFiles) b.str(TAG.CGROUP_PROCS, 'cgroupProcsFiles', file);
   if (o.seccomp) {
     if (o.seccomp.length === 0 || o.seccomp.length % 8 !== 0) {
       throw invalid('seccomp filter', `${o.seccomp.length} bytes is not a whole number of 8-byte sock_filter entries`, o.containerId);
@@ -162,6 +161,11 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
     b.add(TAG.NS, `namespace ${ns.type}`, (f) => f.u32(flag, 'type').str(ns.path ?? '', 'path'));
   }
   const newUser = o.namespaces.some((n) => n.type === 'user' && !n.path);
+  // The process places itself (see LaunchInitOptions.cgroupSelfFiles) when it sees the caller's
+  // /sys/fs/cgroup and may write there; otherwise the shim writes its pid to cgroup.procs.
+  const selfPlace = (o.cgroupSelfFiles?.length ?? 0) > 0 && !newUser && !o.namespaces.some((n) => n.path);
+  if (selfPlace) for (const file of o.cgroupSelfFiles ?? []) b.str(TAG.CGROUP_SELF, 'cgroupSelfFiles', file);
+  else for (const file of o.cgroupProcsFiles) b.str(TAG.CGROUP_PROCS, 'cgroupProcsFiles', file);
   const uidMap = o.uidMappings ?? o.spec.linux?.uidMappings ?? [];
   const gidMap = o.gidMappings ?? o.spec.linux?.gidMappings ?? [];
   if (!newUser && (uidMap.length > 0 || gidMap.length > 0)) {
@@ -190,7 +194,7 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
   addRootfs(b, o.rootfs);
   addHooks(b, TAG.HOOK_CREATE_CONTAINER, 'createContainer', o.createContainerHooks ?? []);
   addHooks(b, TAG.HOOK_START_CONTAINER, 'startContainer', o.startContainerHooks ?? []);
-  if (o.deferCgroupPlacement) b.add(TAG.DEFER_CGROUP, 'deferCgroupPlacement');
+  if (o.deferCgroupPlacement && !selfPlace) b.add(TAG.DEFER_CGROUP, 'deferCgroupPlacement');
   if (o.detach) b.add(TAG.SETSID, 'detach');
   return b.finish();
 }
@@ -200,6 +204,7 @@ export function encodeExecMessage(o: ExecOptions, joins: { type: NamespaceType; 
   const b = new MessageBuilder(MSG_KIND.exec);
   addCommon(b, o, o.process.terminal === true);
   addProcess(b, o.process, o.containerId, o.consoleSocket !== undefined);
+  for (const file of o.cgroupProcsFiles) b.str(TAG.CGROUP_PROCS, 'cgroupProcsFiles', file);
   for (const j of joins) b.add(TAG.NS, `namespace ${j.type}`, (f) => f.u32(NAMESPACE_FLAGS[j.type], 'type').str(j.path, 'path'));
   if (o.detach) b.add(TAG.SETSID, 'detach');
   return b.finish();

@@ -40,6 +40,13 @@ export interface LaunchInitOptions {
   setgroupsDeny?: boolean;
   /** The init pid is written into each before the init continues (and unshares cgroup ns). */
   cgroupProcsFiles: string[];
+  /**
+   * CgroupManager.selfPlacementFiles(): the init writes "0" to each as its first step, instead
+   * of being placed through cgroupProcsFiles (no global cgroup lock, so no grace period). Used
+   * only when the init joins no namespace and gets no new user namespace: it then sees the
+   * same /sys/fs/cgroup as the caller and may write there.
+   */
+  cgroupSelfFiles?: string[];
   /** memory.oom_control (v1) or memory.events (v2): its oom_kill counter sets oomKilled. */
   oomEventsFile?: string;
   /** Classic BPF (sock_filter array, 8 bytes per instruction), loaded right before execve. */
