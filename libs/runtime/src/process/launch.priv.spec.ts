@@ -202,3 +202,47 @@ test('the shim starts the same through posix_spawn and child_process: stdio to l
       await assert.rejects(stat(`/proc/${h.shimPid}`), { code: 'ENOENT' }, spawner);
     }
   }));
+
+/** This process's children that run the shim and wait for a message (spare shims). */
+async function spareShims(): Promise<number[]> {
+  const { readdir } = await import('node:fs/promises');
+  const out: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'latin1').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (stat.includes('(berth-shim)') && Number(fields[1]) === process.pid) out.push(Number(name));
+  }
+  return out;
+}
+
+test('posix_spawn starts: the next init takes the shim spawned ahead after the previous start; a dead spare is replaced', { skip }, () =>
+  withRootfs(async (fx) => {
+    const run = async (tag: string, detach = false, then = '') => {
+      const log = join(fx.dir, `${tag}.log`);
+      return launchInit({ ...options(fx, baseProcess(['sh', '-c', `echo ${tag}${then}`])), spawner: 'posix_spawn', detach, stdio: { stdout: log, stderr: log } });
+    };
+    const first = await run('first');
+    await first.wait();
+    await sleep(50); // the spare is spawned once a start is done
+    const [spare, ...more] = await spareShims();
+    assert.ok(spare, 'a spare shim waits');
+    assert.deepEqual(more, [], 'one spare per kind');
+    const second = await run('second', true, '; exec sleep 30');
+    assert.equal(second.shimPid, spare, 'the second start took it');
+    // detached: the shim made its own session on the message's request (T_SETSID)
+    const sid = (await readFile(`/proc/${second.shimPid}/stat`, 'latin1')).split(') ')[1]?.split(' ')[3];
+    assert.equal(Number(sid), second.shimPid);
+    process.kill(second.initPid, 'SIGKILL');
+    assert.equal((await second.wait()).exitCode, 137);
+    assert.equal(await readCriLog(join(fx.dir, 'second.log'), 'stdout'), 'second\n');
+    await sleep(50);
+    const [next] = await spareShims();
+    assert.ok(next && next !== spare);
+    process.kill(next, 'SIGKILL');
+    await sleep(50);
+    const third = await run('third');
+    assert.notEqual(third.shimPid, next);
+    assert.equal((await third.wait()).exitCode, 0);
+    assert.equal(await readCriLog(join(fx.dir, 'third.log'), 'stdout'), 'third\n');
+  }));

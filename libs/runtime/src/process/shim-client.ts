@@ -50,6 +50,18 @@ class LineReader implements ControlChannel {
     this.notify();
   }
 
+  /** False once the other end closed (or failed). */
+  get open(): boolean {
+    return !this.ended;
+  }
+
+  /** Whether the channel keeps the event loop alive (a spare shim's does not). */
+  setRef(on: boolean): void {
+    const sock = this.sock as Duplex & { ref?: () => void; unref?: () => void }; // a net.Socket
+    if (on) sock.ref?.();
+    else sock.unref?.();
+  }
+
   write(data: Buffer): void {
     this.sock.write(data);
   }
@@ -122,23 +134,25 @@ export interface StartShimOptions {
   spawner?: ShimSpawner;
 }
 
-interface Spawned {
+interface Spawned<C extends ControlChannel = ControlChannel> {
   proc: ShimProcess;
   /** Our end of the control channel (the shim's fd 3). */
-  channel: ControlChannel;
+  channel: C;
   /** Rejects when the shim could not be started after all (child_process reports that late). */
   spawnFailed: Promise<never>;
   /** The shim's exit is seen only as the channel's end of file: keep it open while it runs. */
   exitNeedsChannel?: boolean;
 }
 
-function spawnError(o: StartShimOptions, what: string, err: unknown): BerthError {
+function spawnError(o: { shimPath: string; containerId?: string }, what: string, err: unknown): BerthError {
   return new BerthError('shim_spawn_failed', 'unavailable', `failed to ${what}: cannot run ${o.shimPath}: ${causeText(err)}`, {
     cause: err, path: o.shimPath, containerId: o.containerId,
   });
 }
 
-function spawnNative(o: StartShimOptions, what: string): Spawned {
+type SpawnShape = Pick<StartShimOptions, 'shimPath' | 'role' | 'stdio' | 'detach'>;
+
+function spawnNative(o: SpawnShape, what: string): Spawned<LineReader> {
   const [ours, theirs] = socketPair();
   let proc: ShimProcess;
   try {
@@ -190,7 +204,48 @@ function spawnChild(o: StartShimOptions, what: string): Spawned {
   return { proc, channel: new LineReader(sock), spawnFailed };
 }
 
-function spawnShim(o: StartShimOptions, what: string): Spawned {
+/**
+ * Init shims spawned ahead with posix_spawn, one per program and stdio kind, each waiting for
+ * its message like the front end's WaitingShim: the next container start takes it, so
+ * posix_spawn and the shim's exec leave that start's critical path, and a new spare is spawned
+ * once the start is done. An idle spare is one sleeping process (0.9 MB RSS) that exits when
+ * this process does (end of file on its channel). Detached starts need no spawn-time setsid:
+ * the message asks the shim for it (T_SETSID).
+ */
+const spares = new Map<string, Spawned<LineReader>>();
+
+function spareKey(o: SpawnShape): string {
+  return `${o.shimPath}\0${o.stdio === 'inherit' ? 'inherit' : 'ignore'}`;
+}
+
+function takeSpare(o: SpawnShape): Spawned | undefined {
+  const key = spareKey(o);
+  const s = spares.get(key);
+  if (!s) return undefined;
+  spares.delete(key);
+  if (!s.channel.open) {
+    s.channel.close(); // it died while it waited; start a fresh one
+    return undefined;
+  }
+  s.channel.setRef(true);
+  s.proc.ref();
+  return s;
+}
+
+function refillSpare(o: SpawnShape): void {
+  const key = spareKey(o);
+  if (spares.has(key)) return;
+  try {
+    const s = spawnNative({ shimPath: o.shimPath, role: 'init', stdio: o.stdio, detach: false }, 'prepare a spare shim');
+    s.channel.setRef(false);
+    s.proc.unref();
+    spares.set(key, s);
+  } catch {
+    /* the next start spawns its own */
+  }
+}
+
+function spawnShim(o: StartShimOptions, what: string): Spawned & { native?: boolean } {
   let spawner = o.spawner ?? 'auto';
   if (spawner instanceof WaitingShim) {
     const adopted = adoptWaiting(spawner);
@@ -198,13 +253,14 @@ function spawnShim(o: StartShimOptions, what: string): Spawned {
     spawner = spawner.fallback;
   }
   const native = spawner === 'posix_spawn' || (spawner === 'auto' && nativeSpawnAvailable());
-  return native ? spawnNative(o, what) : spawnChild(o, what);
+  if (!native) return spawnChild(o, what);
+  return { ...((o.role === 'init' && takeSpare(o)) || spawnNative(o, what)), native: true };
 }
 
 /** Spawns the shim and runs the start handshake; resolves once the process reported ready. */
 export async function startShim(o: StartShimOptions): Promise<StartedShim> {
   const what = o.role === 'init' ? `create container ${o.containerId}` : `exec in container ${o.containerId}`;
-  const { proc, channel, spawnFailed, exitNeedsChannel } = spawnShim(o, what);
+  const { proc, channel, spawnFailed, exitNeedsChannel, native } = spawnShim(o, what);
   const expect = async (word: string): Promise<string> => {
     const line = await Promise.race([channel.next(), spawnFailed]);
     if (line === undefined) {
@@ -253,6 +309,7 @@ export async function startShim(o: StartShimOptions): Promise<StartedShim> {
   }
   if (o.detach || !exitNeedsChannel) channel.close();
   if (o.detach) proc.unref();
+  if (native && o.role === 'init') setImmediate(() => refillSpare(o));
   return { proc, pid, startTime, shimStartTime };
 }
 

@@ -111,6 +111,21 @@ function clearNonblock(c: SpawnLibc, fd: number): void {
 
 // Children that have not been reaped yet: keeps their poll handles from being collected.
 const live = new Map<number, { close(): void }>();
+let closeAtExit = false;
+
+/**
+ * Stops every pidfd watch when this process exits: a child that exits while Node tears down
+ * (a spare shim sees its channel close then) would otherwise run the poll callback during
+ * teardown, which aborts the process in koffi.
+ */
+function stopWatchesAtExit(): void {
+  if (closeAtExit) return;
+  closeAtExit = true;
+  process.once('exit', () => {
+    for (const poll of live.values()) poll.close();
+    live.clear();
+  });
+}
 
 function watchExit(c: SpawnLibc, pid: number): { exited: Promise<Exit>; handle: { ref(): void; unref(): void } } {
   const pidfd = check(c.syscall(SYS.pidfd_open, 'int', pid, 'unsigned int', 0), 'pidfd_open', `open pidfd for pid ${pid}`);
@@ -133,6 +148,7 @@ function watchExit(c: SpawnLibc, pid: number): { exited: Promise<Exit>; handle: 
     resolveExit(r === pid ? decodeWaitStatus(status[0] as number) : { code: null, signal: null });
   });
   live.set(pid, poll);
+  stopWatchesAtExit();
   const handle = {
     ref: () => void (open && poll.ref()),
     unref: () => void (open && poll.unref()),
