@@ -1,5 +1,5 @@
 import { closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, promises as fsp, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BerthError, causeText, errnoCode } from '../errors.js';
 import { errnoCategory } from '../sys/errno.js';
 
@@ -131,28 +131,32 @@ export function parseNestedKeyed(text: string | undefined): Map<string, Map<stri
  * `onMade` runs right after each mkdir, before the next level is made.
  */
 export async function mkdirTracked(path: string, ops: CgroupFsOps = realCgroupFs, onMade?: (dir: string) => Promise<void>): Promise<string[]> {
-  // Usually only the leaf is missing: one mkdir instead of a stat per path component.
-  try {
-    await ops.mkdir(path);
-    await onMade?.(path);
-    return [path];
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'EEXIST') return [];
-    if (code !== 'ENOENT') throw fsError(err, `create cgroup ${path}`, path);
-  }
-  const parts = path.split('/').filter(Boolean);
+  // Usually only the leaf is missing: one mkdir. Otherwise walk up until a mkdir succeeds or
+  // finds its directory there, then make the rest top-down: no stat per path component.
   const made: string[] = [];
-  let cur = '';
-  for (const p of parts) {
-    cur += `/${p}`;
+  const missing: string[] = []; // deepest first
+  for (let dir = path; ; ) {
     try {
-      if (existsSync(cur)) continue;
-      await ops.mkdir(cur);
-      made.push(cur);
-      await onMade?.(cur);
+      await ops.mkdir(dir);
+      made.push(dir);
+      await onMade?.(dir);
+      break;
     } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw fsError(err, `create cgroup ${cur}`, cur);
+      const code = errnoCode(err);
+      if (code === 'EEXIST') break;
+      const parent = dirname(dir);
+      if (code !== 'ENOENT' || parent === dir) throw fsError(err, `create cgroup ${dir}`, dir);
+      missing.push(dir);
+      dir = parent;
+    }
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      await ops.mkdir(dir);
+      made.push(dir);
+      await onMade?.(dir);
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw fsError(err, `create cgroup ${dir}`, dir);
     }
   }
   return made;
@@ -177,6 +181,22 @@ export async function subtreeBottomUp(dir: string): Promise<string[]> {
   for (const e of entries) if (e.isDirectory()) out.push(...(await subtreeBottomUp(join(dir, e.name))));
   out.push(dir);
   return out;
+}
+
+/**
+ * Removes a cgroup and its child cgroups, deepest first (rmdirRetry for each). Usually it has
+ * none: one rmdir, no listing.
+ */
+export async function removeCgroupTree(dir: string, ops: CgroupFsOps = realCgroupFs): Promise<void> {
+  try {
+    await ops.rmdir(dir);
+    return;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') return;
+    if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw fsError(err, `remove cgroup ${dir}`, dir);
+  }
+  for (const d of await subtreeBottomUp(dir)) await rmdirRetry(d, 1000, ops);
 }
 
 /** rmdir a cgroup directory; retries while EBUSY (members still exiting) up to `timeoutMs`. */

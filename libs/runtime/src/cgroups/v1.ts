@@ -5,7 +5,7 @@ import type { LinuxResources } from '../spec/types.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 import {
   type CgroupFsOps, realCgroupFs, hasFile, mkdirTracked, parseFlatKeyed, parseValue, pidsRecursive, readCgroupFile, readOptional, rmdirRetry,
-  readCgroupFileSync, settleAll, signalNumber, signalPid, subtreeBottomUp, waitFor, writeCgroupFile, writeCgroupFileSync,
+  readCgroupFileSync, removeCgroupTree, settleAll, signalNumber, signalPid, waitFor, writeCgroupFile, writeCgroupFileSync,
 } from './fs.js';
 import { planV1, type V1Write } from './v1-resources.js';
 import { statsV1 } from './stats.js';
@@ -194,7 +194,7 @@ export class V1CgroupManager implements CgroupManager {
 
   async destroy(): Promise<void> {
     await settleAll(this.#unique().map(async (dir) => {
-      for (const d of await subtreeBottomUp(dir)) await rmdirRetry(d, 1000, this.#fs);
+      await removeCgroupTree(dir, this.#fs);
       // Ancestors this instance made, deepest first; a sibling may still use them.
       for (const d of (this.#created.get(dir) ?? []).filter((m) => m !== dir).reverse()) {
         try {

@@ -6,7 +6,7 @@ import type { LinuxResources } from '../spec/types.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 import {
   type CgroupFsOps, realCgroupFs, hasFile, mkdirTracked, parseFlatKeyed, pidsRecursive, readCgroupFile, readOptional, rmdirRetry, signalNumber,
-  signalPid, subtreeBottomUp, waitFor, writeCgroupFile,
+  removeCgroupTree, signalPid, waitFor, writeCgroupFile,
 } from './fs.js';
 import { controllerOf, planV2 } from './v2-resources.js';
 import { statsV2 } from './stats.js';
@@ -160,7 +160,7 @@ export class V2CgroupManager implements CgroupManager {
   }
 
   async destroy(): Promise<void> {
-    for (const d of await subtreeBottomUp(this.#dir)) await rmdirRetry(d, 1000, this.#fs);
+    await removeCgroupTree(this.#dir, this.#fs);
     for (const d of this.#created.filter((m) => m !== this.#dir).reverse()) {
       try {
         await rmdirRetry(d, 0, this.#fs);

@@ -98,6 +98,8 @@ function categoryOf(text: string): ErrorCategory {
 export interface ShimProcess {
   readonly pid: number;
   readonly exited: Promise<Exit>;
+  /** Resolves once the shim is gone, sooner than `exited` where its status takes longer to read. */
+  readonly gone?: Promise<unknown>;
   ref(): void;
   unref(): void;
 }
@@ -173,12 +175,16 @@ function spawnNative(o: SpawnShape, what: string): Spawned<LineReader> {
 function adoptWaiting(w: WaitingShim): Spawned | undefined {
   const channel = w.take();
   if (!channel) return undefined;
+  let gone: Promise<void> | undefined;
   let exited: Promise<Exit> | undefined;
   const proc: ShimProcess = {
     pid: w.pid,
     // Asked for only once nothing else reads the channel: after "ready", or after a failure.
+    get gone() {
+      return (gone ??= channel.drain());
+    },
     get exited() {
-      return (exited ??= channel.drain().then(() => zombieExit(w.pid)));
+      return (exited ??= (this.gone as Promise<void>).then(() => zombieExit(w.pid)));
     },
     ref: () => {},
     unref: () => {},
@@ -317,7 +323,7 @@ export async function startShim(o: StartShimOptions): Promise<StartedShim> {
 export async function waitForExit(s: StartedShim, exitFile: string, containerId: string): Promise<ExitRecord> {
   s.proc.ref();
   try {
-    await s.proc.exited;
+    await (s.proc.gone ?? s.proc.exited); // its exit record is written before it exits
   } finally {
     s.proc.unref();
   }
