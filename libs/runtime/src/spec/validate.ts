@@ -106,7 +106,9 @@ function checkVersion(issues: Issues, spec: Obj): void {
   const v = spec.ociVersion;
   if (v === undefined) return issues.add('ociVersion', 'is required');
   if (typeof v !== 'string') return issues.add('ociVersion', 'must be a string');
-  if (!/^1\.[0-2]\.\d+(?:[-+][0-9A-Za-z.-]+)?$/.test(v)) issues.add('ociVersion', `unsupported version "${v}" (supported: 1.0.x to 1.2.x)`);
+  // Any 1.x: minor versions only add properties, and a runtime must ignore properties it does
+  // not know (runtime-spec config.md, "Extensibility"). Berth implements 1.2.
+  if (!/^1\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/.test(v)) issues.add('ociVersion', `unsupported version "${v}" (supported: 1.x.y)`);
 }
 
 function checkRoot(issues: Issues, spec: Obj, bundle: string | undefined): void {
