@@ -282,6 +282,20 @@ test('refused: --preserve-fds, which would pass descriptors on', { skip, timeout
   assert.equal((await rt('run', '--preserve-fds', '0', '--bundle', bundle.dir, nextId())).code, 0);
 });
 
+test('refused: a container without a mount namespace (its mounts and pivot_root would change the runtime\'s)', { skip, timeout: 60_000 }, async () => {
+  const mountsBefore = await readFile('/proc/self/mountinfo', 'utf8');
+  const id = nextId();
+  await bundle.writeSpec(spec(['true'], (s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount'))));
+  for (const verb of ['create', 'run']) {
+    const r = await rt(verb, '--bundle', bundle.dir, id);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /failed to create container c\d+: failed to prepare namespaces: the container needs a mount namespace \(add \{"type": "mount"\} to linux.namespaces\)/);
+  }
+  assert.equal((await rt('list', '-q')).stdout.trim(), '', 'nothing left');
+  for (const d of cg.dirs(id)) assert.equal(existsSync(d), false, 'no cgroup left');
+  assert.equal(await readFile('/proc/self/mountinfo', 'utf8'), mountsBefore, 'our mounts are untouched');
+});
+
 test('bad input: missing rootfs, duplicate id, unknown id, invalid config', { skip, timeout: 60_000 }, async () => {
   const id = nextId();
   await bundle.writeSpec(spec(['true'], (s) => (s.root = { path: 'no-such-rootfs' })));

@@ -253,9 +253,21 @@ static void after_pivot(const struct msg *m) {
     fail("remount root read-only");
 }
 
+/* Whether the process has a mount namespace other than the runtime's (new or joined). */
+static int own_mount_ns(const struct msg *m) {
+  struct cur it = m->records;
+  struct rec r;
+  while (msg_next(&it, &r))
+    if (r.tag == T_NS && cur_u32(&r.body) == CLONE_NEWNS) return 1;
+  return 0;
+}
+
 static void setup_rootfs(const struct msg *m) {
   const char *rootfs = msg_str(m, T_ROOTFS);
   if (!rootfs) failx("set up rootfs: the message has no rootfs");
+  /* Node refuses such a message too: in the runtime's own mount namespace the mounts and
+   * pivot_root below would change the host's file system view. */
+  if (!own_mount_ns(m)) failx("set up rootfs: the process has no mount namespace of its own");
   struct cur c;
   uint32_t prop = msg_find(m, T_ROOT_PROPAGATION, &c) ? cur_u32(&c) : (MS_REC | MS_SLAVE);
   if (mount(NULL, "/", NULL, prop, NULL) < 0) fail("set propagation of /");

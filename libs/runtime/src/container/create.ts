@@ -198,6 +198,10 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
         ctx.logger.warn('cleanup after failed create failed', { containerId: id, err: causeText(cleanupErr) });
       }
     }
+    // A config the shim message cannot express: name the container, as every create error does.
+    if (err instanceof BerthError && err.code === 'invalid_process_config') {
+      throw new ContainerError('bundle_invalid', `failed to create container ${id}: ${err.message}`, { containerId: id, cause: err });
+    }
     if (err instanceof BerthError) throw err;
     throw new ContainerError('create_failed', `failed to create container ${id}: ${causeText(err)}`, {
       containerId: id,

@@ -7,7 +7,7 @@ import { launchInit } from './launch.js';
 const rootfs = { rootfs: '/r', rootPropagation: MS.REC | MS.SLAVE, readonlyRoot: false, mounts: [], devices: [], symlinks: [], maskedPaths: [], readonlyPaths: [] };
 const base = {
   containerId: 'c1', stateDir: '/tmp', exitFile: '/tmp/none', detach: false, stdio: 'inherit' as const, cgroupProcsFiles: [],
-  namespaces: [], rootfs, spec: { ociVersion: '1.2.0', process: { user: { uid: 0, gid: 0 }, cwd: '/', args: ['true'] } },
+  namespaces: [{ type: 'mount' as const }], rootfs, spec: { ociVersion: '1.2.0', process: { user: { uid: 0, gid: 0 }, cwd: '/', args: ['true'] } },
 };
 
 test('launchInit reports a missing shim binary as unavailable', async () => {

@@ -9,7 +9,7 @@ import type { LaunchInitOptions } from './types.js';
 function opts(over: Partial<LaunchInitOptions> = {}): LaunchInitOptions {
   return {
     shimPath: '/x', containerId: 'c1', stateDir: '/s', exitFile: '/s/exit', detach: false, stdio: 'inherit',
-    cgroupProcsFiles: ['/cg/a/cgroup.procs'], namespaces: [{ type: 'pid' }, { type: 'network', path: '/run/netns/n1' }, { type: 'uts' }],
+    cgroupProcsFiles: ['/cg/a/cgroup.procs'], namespaces: [{ type: 'pid' }, { type: 'network', path: '/run/netns/n1' }, { type: 'uts' }, { type: 'mount' }],
     spec: { ociVersion: '1.2.0', hostname: 'h', process: { user: { uid: 1, gid: 2, additionalGids: [3] }, cwd: '/w', args: ['a', 'b'], env: ['K=V'] } },
     rootfs: {
       rootfs: '/r', rootPropagation: MS.REC | MS.SLAVE, readonlyRoot: true, devices: [], symlinks: [], maskedPaths: ['/m'], readonlyPaths: [],
@@ -36,7 +36,7 @@ test('encodeInitMessage frames a versioned message with records in spec order', 
   const user = of(TAG.USER)[0]?.payload;
   assert.deepEqual([0, 4, 8, 12, 16].map((o) => user?.readUInt32LE(o)), [1, 2, 0o022, 1, 3]);
   const ns = of(TAG.NS).map((r) => [r.payload.readUInt32LE(0), str(r.payload, 4)[0]]);
-  assert.deepEqual(ns, [[0x20000000, ''], [0x40000000, '/run/netns/n1'], [0x04000000, '']]);
+  assert.deepEqual(ns, [[0x20000000, ''], [0x40000000, '/run/netns/n1'], [0x04000000, ''], [0x00020000, '']]);
   assert.equal(of(TAG.READONLY_ROOT).length, 1);
   const m = of(TAG.MOUNT)[0]?.payload ?? Buffer.alloc(0);
   assert.deepEqual([0, 4, 8, 12, 16].map((o) => m.readUInt32LE(o)), [0, 0, 0, 1, MS.PRIVATE]);
@@ -53,6 +53,7 @@ test('encodeInitMessage frames a versioned message with records in spec order', 
 
 test('encodeInitMessage rejects bad input naming the field', () => {
   const cases: [Partial<LaunchInitOptions>, RegExp][] = [
+    [{ namespaces: [{ type: 'pid' }, { type: 'uts' }] }, /the container needs a mount namespace \(add \{"type": "mount"\} to linux.namespaces\)/],
     [{ spec: { ociVersion: '1.2.0', process: { user: { uid: 0, gid: 0 }, cwd: '/', args: [] } } }, /process.args is empty/],
     [{ spec: { ociVersion: '1.2.0', process: { user: { uid: -1, gid: 0 }, cwd: '/', args: ['x'] } } }, /uid -1 is not a 32-bit unsigned integer/],
     [{ spec: { ociVersion: '1.2.0', process: { user: { uid: 0, gid: 0 }, cwd: 'rel', args: ['x'] } } }, /process.cwd "rel" is not absolute/],
@@ -64,10 +65,10 @@ test('encodeInitMessage rejects bad input naming the field', () => {
     [{ uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }, /uid\/gid mappings need a new user namespace/],
     [{ seccomp: Buffer.alloc(12) }, /12 bytes is not a whole number of 8-byte sock_filter entries/],
     [{ consoleSocket: '/tmp/s' }, /a consoleSocket was given but process.terminal is false/],
-    [{ namespaces: [{ type: 'pid' }] }, /setting hostname or domainname needs a new uts namespace/],
+    [{ namespaces: [{ type: 'pid' }, { type: 'mount' }] }, /setting hostname or domainname needs a new uts namespace/],
   ];
   for (const [over, re] of cases) {
-    const o = opts(over.namespaces ? over : { namespaces: [{ type: 'uts' }], ...over });
+    const o = opts(over.namespaces ? over : { namespaces: [{ type: 'uts' }, { type: 'mount' }], ...over });
     assert.throws(() => encodeInitMessage(o), (err: unknown) => err instanceof BerthError && err.category === 'invalid_argument' && re.test(err.message), String(re));
   }
 });

@@ -160,6 +160,11 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
     if (flag === undefined) throw invalid('namespaces', `unknown namespace type "${String(ns.type)}"`, id);
     b.add(TAG.NS, `namespace ${ns.type}`, (f) => f.u32(flag, 'type').str(ns.path ?? '', 'path'));
   }
+  if (!o.namespaces.some((n) => n.type === 'mount')) {
+    // runc falls back to chroot and leaves the container's mounts in the host's namespace;
+    // Berth refuses: its mounts and pivot_root would change the runtime's own file system view.
+    throw invalid('namespaces', 'the container needs a mount namespace (add {"type": "mount"} to linux.namespaces): its root filesystem is set up there', id);
+  }
   const newUser = o.namespaces.some((n) => n.type === 'user' && !n.path);
   // The process places itself (see LaunchInitOptions.cgroupSelfFiles) when it sees the caller's
   // /sys/fs/cgroup and may write there; otherwise the shim writes its pid to cgroup.procs.
