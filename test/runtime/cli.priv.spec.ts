@@ -348,6 +348,49 @@ test('namespaces: pid 1, own hostname, only loopback in a new network namespace,
   for (const line of cgroups) assert.match(line, /:\/$/, line);
 });
 
+test('create + start in a user namespace: the process (root inside, 100000 outside) opens the exec FIFO', { skip, timeout: 60_000 }, async () => {
+  const id = nextId();
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  await bundle.writeSpec(
+    spec(['sh', '-c', 'id -u; cat /proc/self/uid_map'], (s) => {
+      s.linux!.namespaces = [...s.linux!.namespaces!, { type: 'user' }];
+      s.linux!.uidMappings = map;
+      s.linux!.gidMappings = map;
+    }),
+  );
+  await chmod(bundle.dir, 0o755); // mkdtemp made it 0700: uid 100000 could not reach the rootfs
+  const created = await rt('create', '--bundle', bundle.dir, id);
+  assert.equal(created.code, 0, created.stderr);
+  try {
+    const st = JSON.parse((await rt('state', id)).stdout) as { pid: number };
+    // the state JSON's pid runs as the mapped root
+    assert.match(await readFile(`/proc/${st.pid}/status`, 'utf8'), /^Uid:\t100000\t/m);
+    const r = await rt('start', id);
+    assert.equal(r.code, 0, r.stderr);
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'stopped'; i++) {
+      status = (JSON.parse((await rt('state', id)).stdout) as { status: string }).status;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.equal(status, 'stopped');
+  } finally {
+    await rt('delete', '--force', id);
+  }
+});
+
+test('rootfsPropagation shared and unbindable: the container\'s / has it (pivot_root needs a private parent)', { skip, timeout: 60_000 }, async () => {
+  for (const prop of ['shared', 'unbindable'] as const) {
+    await bundle.writeSpec(
+      spec(['sh', '-c', "grep -E '^[0-9]+ [0-9]+ [^ ]+ [^ ]+ / ' /proc/self/mountinfo"], (s) => {
+        s.linux!.rootfsPropagation = prop;
+      }),
+    );
+    const r = await rt('run', '--bundle', bundle.dir, nextId());
+    assert.equal(r.code, 0, `${prop}: ${r.stderr}`);
+    assert.match(r.stdout, prop === 'shared' ? / shared:\d+ / : / unbindable /, `${prop}: ${r.stdout}`);
+  }
+});
+
 test('a memory hog is OOM-killed at its limit', { skip, timeout: 60_000 }, async () => {
   await bundle.writeSpec(
     spec(['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=256M', 'count=1'], (s) => {

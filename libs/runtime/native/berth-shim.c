@@ -378,8 +378,13 @@ static int start(const struct msg *m, int ctl) {
    * FFI addon just for it cost every `berth-runtime create` ~15 ms. */
   const char *fifo = msg_str(m, T_EXEC_FIFO);
   if (fifo && mkfifo(fifo, 0600) < 0) fail("create exec fifo %s", fifo);
-  if (fifo && (ctx.fifo = open(fifo, O_PATH | O_CLOEXEC)) < 0) fail("open exec fifo %s", fifo);
   struct cur c;
+  if (fifo && msg_find(m, T_EXEC_FIFO_OWNER, &c)) {
+    uid_t uid = cur_u32(&c);
+    gid_t gid = cur_u32(&c);
+    if (chown(fifo, uid, gid) < 0) fail("chown exec fifo %s", fifo);
+  }
+  if (fifo && (ctx.fifo = open(fifo, O_PATH | O_CLOEXEC)) < 0) fail("open exec fifo %s", fifo);
   if (msg_find(m, T_STDIO_FILES, &c)) {
     int out[2], err[2];
     logs.paths[0] = cur_str(&c);

@@ -262,6 +262,41 @@ static int own_mount_ns(const struct msg *m) {
   return 0;
 }
 
+/*
+ * pivot_root refuses (EINVAL) a new root whose parent mount is shared, which it is after
+ * rootfsPropagation "shared" made / rshared, and an unbindable rootfs cannot be bound onto
+ * itself: make only the mount that holds the rootfs private (in this namespace; runc does the
+ * same for shared). The longest mount point that contains `rootfs`.
+ */
+static void holding_mount_private(const char *rootfs) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) fail("read /proc/self/mountinfo");
+  static char line[8192], best[4096];
+  size_t best_len = 0;
+  int best_shared = 0;
+  while (fgets(line, sizeof line, f)) {
+    /* id parent major:minor root mountpoint options [optional fields...] - fstype source opts */
+    char *save = NULL, *mp = NULL;
+    int shared = 0, i = 0;
+    for (char *tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save), i++) {
+      if (i == 4) mp = tok;
+      else if (i >= 6 && strcmp(tok, "-") == 0) break;
+      else if (i >= 6 && (strncmp(tok, "shared:", 7) == 0 || strcmp(tok, "unbindable") == 0)) shared = 1;
+    }
+    if (!mp) continue;
+    size_t n = strlen(mp);
+    int contains = strcmp(mp, "/") == 0 || (strncmp(rootfs, mp, n) == 0 && (rootfs[n] == '/' || rootfs[n] == 0));
+    /* a later line for the same mount point is the mount on top */
+    if (contains && n >= best_len && n < sizeof best) {
+      memcpy(best, mp, n + 1);
+      best_len = n;
+      best_shared = shared;
+    }
+  }
+  fclose(f);
+  if (best_len && best_shared && mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0) fail("make %s private", best);
+}
+
 static void setup_rootfs(const struct msg *m) {
   const char *rootfs = msg_str(m, T_ROOTFS);
   if (!rootfs) failx("set up rootfs: the message has no rootfs");
@@ -271,6 +306,7 @@ static void setup_rootfs(const struct msg *m) {
   struct cur c;
   uint32_t prop = msg_find(m, T_ROOT_PROPAGATION, &c) ? cur_u32(&c) : (MS_REC | MS_SLAVE);
   if (mount(NULL, "/", NULL, prop, NULL) < 0) fail("set propagation of /");
+  if (prop & (MS_SHARED | MS_UNBINDABLE)) holding_mount_private(rootfs);
   if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) fail("bind rootfs %s", rootfs);
   if ((g_rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) fail("open rootfs %s", rootfs);
   struct cur it = m->records;
@@ -293,6 +329,8 @@ static void setup_rootfs(const struct msg *m) {
   if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) fail("make old root a slave");
   if (umount2(".", MNT_DETACH) < 0) fail("unmount old root");
   if (chdir("/") < 0) fail("chdir to new root");
+  /* the new root came from a private mount: give it the configured propagation */
+  if ((prop & (MS_SHARED | MS_UNBINDABLE)) && mount(NULL, "/", NULL, prop, NULL) < 0) fail("set propagation of the new /");
   close(g_rootfd);
   after_pivot(m);
 }

@@ -45,6 +45,13 @@ function rlimitValue(n: number): bigint {
   return n >= 2 ** 64 - 1 ? U64_MAX : BigInt(Math.trunc(n));
 }
 
+/** The host id of `id` inside a user namespace with `map` (itself without a map); undefined if unmapped. */
+function hostId(map: { containerID: number; hostID: number; size: number }[], id: number): number | undefined {
+  if (map.length === 0) return id;
+  const m = map.find((e) => id >= e.containerID && id < e.containerID + e.size);
+  return m ? m.hostID + (id - m.containerID) : undefined;
+}
+
 function addProcess(b: MessageBuilder, p: Process, id: string, withTerminal: boolean): void {
   const args = p.args ?? [];
   if (args.length === 0) throw invalid('process', 'process.args is empty', id);
@@ -191,7 +198,15 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
   if (domainname !== undefined) b.str(TAG.DOMAINNAME, 'domainname', domainname);
   if (proc.oomScoreAdj !== undefined) b.add(TAG.OOM_SCORE_ADJ, 'oomScoreAdj', (f) => f.i32(proc.oomScoreAdj ?? 0, 'oomScoreAdj'));
   if (o.oomEventsFile) b.str(TAG.OOM_FILE, 'oomEventsFile', o.oomEventsFile);
-  if (o.execFifo) b.str(TAG.EXEC_FIFO, 'execFifo', o.execFifo);
+  if (o.execFifo) {
+    b.str(TAG.EXEC_FIFO, 'execFifo', o.execFifo);
+    // The process opens it for writing after it became its user. In a user namespace its
+    // capabilities do not cover a file of an unmapped owner (root): the FIFO (0600) belongs
+    // to that user's host ids. (runc gives it to the container's root, mode 0622.)
+    const uid = hostId(uidMap, proc.user.uid);
+    const gid = hostId(gidMap, proc.user.gid);
+    if (uid !== undefined && gid !== undefined) b.add(TAG.EXEC_FIFO_OWNER, 'execFifo owner', (f) => f.u32(uid, 'uid').u32(gid, 'gid'));
+  }
   for (const [k, v] of Object.entries(o.spec.linux?.sysctl ?? {})) {
     if (!/^[A-Za-z0-9_.\-/]+$/.test(k) || k.includes('..')) throw invalid('sysctl', `invalid sysctl name "${k}"`, id);
     b.add(TAG.SYSCTL, `sysctl ${k}`, (f) => f.str(k, 'key').str(v, 'value'));
