@@ -65,7 +65,7 @@ test('encodeInitMessage rejects bad input naming the field', () => {
     [{ uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }, /uid\/gid mappings need a new user namespace/],
     [{ seccomp: Buffer.alloc(12) }, /12 bytes is not a whole number of 8-byte sock_filter entries/],
     [{ consoleSocket: '/tmp/s' }, /a consoleSocket was given but process.terminal is false/],
-    [{ namespaces: [{ type: 'pid' }, { type: 'mount' }] }, /setting hostname or domainname needs a new uts namespace/],
+    [{ namespaces: [{ type: 'pid' }, { type: 'mount' }] }, /setting hostname or domainname needs a uts namespace/],
   ];
   for (const [over, re] of cases) {
     const o = opts(over.namespaces ? over : { namespaces: [{ type: 'uts' }, { type: 'mount' }], ...over });
@@ -132,4 +132,13 @@ test('encodeInitMessage: the init places itself in its cgroups only when it sees
   assert.deepEqual(tags(opts(userns)), { self: [], procs: ['/cg/a/cgroup.procs'], deferred: true });
   // no self-placement files (cgroup v2)
   assert.deepEqual(tags(opts({ namespaces: own })), { self: [], procs: ['/cg/a/cgroup.procs'], deferred: false });
+});
+
+test('encodeInitMessage: a hostname is set in a uts namespace joined by path too; an empty one is none', () => {
+  const recs = (o: LaunchInitOptions) => decodeMessage(encodeInitMessage(o)).records;
+  const joined = recs(opts({ namespaces: [{ type: 'mount' }, { type: 'uts', path: '/proc/1/ns/uts' }] }));
+  assert.deepEqual(joined.filter((r) => r.tag === TAG.HOSTNAME).map((r) => str(r.payload)[0]), ['h']);
+  const empty = opts({ namespaces: [{ type: 'mount' }] });
+  empty.spec = { ...empty.spec, hostname: '' };
+  assert.equal(recs(empty).filter((r) => r.tag === TAG.HOSTNAME).length, 0);
 });

@@ -189,10 +189,13 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
     }
   }
   if (o.setgroupsDeny) b.add(TAG.SETGROUPS_DENY, 'setgroupsDeny');
-  const hostname = o.spec.hostname;
-  const domainname = o.spec.domainname;
-  if ((hostname !== undefined || domainname !== undefined) && !o.namespaces.some((n) => n.type === 'uts' && !n.path)) {
-    throw invalid('hostname', 'setting hostname or domainname needs a new uts namespace', id);
+  // An empty name is no name (runc and the spec validator treat it so).
+  const hostname = o.spec.hostname || undefined;
+  const domainname = o.spec.domainname || undefined;
+  // A uts namespace of the container's own, new or joined by path (the name is then set in the
+  // joined one, as runc does); never the runtime's.
+  if ((hostname !== undefined || domainname !== undefined) && !o.namespaces.some((n) => n.type === 'uts')) {
+    throw invalid('hostname', 'setting hostname or domainname needs a uts namespace', id);
   }
   if (hostname !== undefined) b.str(TAG.HOSTNAME, 'hostname', hostname);
   if (domainname !== undefined) b.str(TAG.DOMAINNAME, 'domainname', domainname);

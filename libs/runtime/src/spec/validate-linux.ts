@@ -76,10 +76,10 @@ export function validateLinux(issues: Issues, spec: Obj): void {
   const linux = objField(issues, spec, 'linux', '');
   const ns = namespaceSet(linux);
   if (typeof spec.hostname === 'string' && spec.hostname !== '' && !ns.has('uts')) {
-    issues.add('hostname', 'cannot set hostname without a new UTS namespace');
+    issues.add('hostname', 'cannot set hostname without a UTS namespace (new or joined by path)');
   }
   if (typeof spec.domainname === 'string' && spec.domainname !== '' && !ns.has('uts')) {
-    issues.add('domainname', 'cannot set domainname without a new UTS namespace');
+    issues.add('domainname', 'cannot set domainname without a UTS namespace (new or joined by path)');
   }
   if (!linux) return;
   checkNamespaces(issues, linux);
