@@ -11,42 +11,12 @@ RUNS=${1:-30}
 DENSITY=${BERTH_BENCH_DENSITY:-50}
 
 # Every runtime must stay beneath this session's own cgroup (DESIGN.md), but crun reads a
-# relative cgroupsPath from the hierarchy root. So the whole run happens in a cgroup namespace
-# rooted at a cgroup this script creates beneath its own, with each v1 hierarchy remounted in
-# a private mount namespace: all four runtimes see that cgroup as "/". /sys/fs/cgroup/unified
-# is unmounted there too: crun refuses this host's hybrid layout otherwise.
+# relative cgroupsPath from the hierarchy root, and refuses this host's hybrid layout: the whole
+# run happens in scripts/in-private-cgroups.sh, where all four runtimes see a cgroup made for
+# the run as "/".
 if [ -z "${BERTH_BENCH_NS:-}" ]; then
-  parent="berth-bench-$$"
-  made=()
-  while IFS=: read -r _ ctrls path; do
-    [ -n "$ctrls" ] || continue
-    mnt=/sys/fs/cgroup/${ctrls#name=}
-    [ -d "$mnt" ] || continue
-    d="$mnt${path%/}/$parent"
-    mkdir "$d"
-    made+=("$d")
-    if [ -f "$d/cpuset.cpus" ]; then cat "$(dirname "$d")/cpuset.cpus" > "$d/cpuset.cpus"; cat "$(dirname "$d")/cpuset.mems" > "$d/cpuset.mems"; fi
-  done < /proc/self/cgroup
-  orig=$(cat /proc/self/cgroup)
-  rc=0
-  (
-    for d in "${made[@]}"; do echo "$BASHPID" > "$d/cgroup.procs"; done
-    exec env BERTH_BENCH_NS=1 unshare --cgroup --mount --propagation private "$0" "$@"
-  ) || rc=$?
-  for d in "${made[@]}"; do
-    find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
-    rmdir "$d" || echo "bench: could not remove $d" >&2
-  done
-  exit $rc
+  exec env BERTH_BENCH_NS=1 "$repo/scripts/in-private-cgroups.sh" "$0" "$@"
 fi
-while IFS=: read -r _ ctrls _; do
-  [ -n "$ctrls" ] || continue
-  mnt=/sys/fs/cgroup/${ctrls#name=}
-  [ -d "$mnt" ] || continue
-  opts=${ctrls}; [ "${ctrls#name=}" != "$ctrls" ] && opts="none,$ctrls"
-  umount "$mnt" && mount -t cgroup -o "$opts" cgroup "$mnt"
-done < /proc/self/cgroup
-umount /sys/fs/cgroup/unified 2>/dev/null || true
 
 for t in hyperfine runc crun busybox; do command -v $t >/dev/null || { echo "bench: $t is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }; done
 [ -x "$repo/libs/runtime/native/build/berth-shim" ] || { echo "bench: build first (npm run build)" >&2; exit 1; }
