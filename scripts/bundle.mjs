@@ -68,9 +68,11 @@ for (const e of entries) {
     plugins: [lazyBuiltins(LAZY_BUILTINS)],
     sourcemap: 'linked',
     logLevel: 'warning',
-    // The sources are ES modules that find files next to themselves by import.meta.url.
-    define: { 'import.meta.url': '__berthImportMetaUrl' },
-    banner: { js: "const __berthImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // The sources are ES modules that find files next to themselves by import.meta.dirname
+    // (the bundle's own directory here) or import.meta.url (made on first use: pathToFileURL
+    // cost every command ~0.4 ms at start-up).
+    define: { 'import.meta.url': '__berthImportMeta.url', 'import.meta.dirname': '__dirname' },
+    banner: { js: "const __berthImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
   });
   copyFileSync(`${root}scripts/cached-entry.cjs`, `${root}${e.out}.cjs`);
   chmodSync(`${root}${e.out}.cjs`, 0o755);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { CgroupManager } from '../cgroups/types.js';
 import { noopLogger, type Logger } from '../logger.js';
 import type { ExitRecord, ExecHandle, ShimSpawner } from '../process/index.js';
@@ -32,7 +32,7 @@ export interface RuntimeOptions {
  * Where `make -C libs/runtime/native` puts the shim: relative to this compiled file
  * (dist/container/runtime.js) or to the bundled CLI (dist/berth-runtime.cjs).
  */
-const shimCandidates = ['../../native/build/berth-shim', '../native/build/berth-shim'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+const shimCandidates = ['../../native/build/berth-shim', '../native/build/berth-shim'].map((rel) => join(import.meta.dirname, rel));
 export const DEFAULT_SHIM_PATH: string = shimCandidates.find((p) => existsSync(p)) ?? (shimCandidates[0] as string);
 
 /**
