@@ -10,16 +10,23 @@
  * uv_disable_stdio_inheritance: every one up to the first gap above 15), and the channel is
  * the lowest free descriptor when the front end makes it.
  */
-import { closeSync, read, readFileSync, writeSync } from 'node:fs';
+import { closeSync, read, readFileSync, readSync, writeSync } from 'node:fs';
 import { decodeWaitStatus, type Exit } from '../sys/spawn.js';
 import type { ShimSpawner } from './shim-client.js';
 
 /** The environment variable the front end sets. */
 export const WAITING_SHIM_ENV = 'BERTH_RUNTIME_SHIM';
 
-/** The line protocol of the control channel over a plain descriptor (no libuv stream). */
+/**
+ * The line protocol of the control channel over a plain descriptor (no libuv stream). The
+ * start handshake reads block: the shim answers within milliseconds, a signal arriving meanwhile
+ * is only queued (the container does not exist yet), and a short-lived command then never starts
+ * libuv's thread pool. Waiting for the shim's exit (drain) reads through the thread pool, so the
+ * event loop runs while the container does.
+ */
 export class FdChannel {
   private buf = Buffer.alloc(0);
+  private blocking = true;
   private eof = false;
   private closed = false;
   private reading = false;
@@ -51,6 +58,7 @@ export class FdChannel {
 
   /** Resolves at end of input (the shim exited), discarding what arrives meanwhile. */
   async drain(): Promise<void> {
+    this.blocking = false;
     while ((await this.next()) !== undefined) {
       /* lines after "ready" carry nothing */
     }
@@ -71,8 +79,18 @@ export class FdChannel {
   }
 
   private fill(): Promise<void> {
-    this.reading = true;
     const chunk = Buffer.allocUnsafe(4096);
+    if (this.blocking) {
+      try {
+        const n = readSync(this.fd, chunk, 0, chunk.length, null);
+        if (n === 0) this.eof = true;
+        else this.buf = Buffer.concat([this.buf, chunk.subarray(0, n)]);
+      } catch {
+        this.eof = true;
+      }
+      return Promise.resolve();
+    }
+    this.reading = true;
     return new Promise((resolve) => {
       read(this.fd, chunk, 0, chunk.length, null, (err, n) => {
         this.reading = false;
