@@ -184,33 +184,37 @@ export async function subtreeBottomUp(dir: string): Promise<string[]> {
 }
 
 /**
+ * One rmdir of a cgroup: undefined once it is gone (or already was), else the error of a cgroup
+ * that is still busy (members exiting, child cgroups); any other error throws.
+ */
+async function rmdirOnce(dir: string, ops: CgroupFsOps): Promise<unknown> {
+  try {
+    await ops.rmdir(dir);
+    return undefined;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EBUSY' || code === 'ENOTEMPTY') return err;
+    throw fsError(err, `remove cgroup ${dir}`, dir);
+  }
+}
+
+/**
  * Removes a cgroup and its child cgroups, deepest first (rmdirRetry for each). Usually it has
  * none: one rmdir, no listing.
  */
 export async function removeCgroupTree(dir: string, ops: CgroupFsOps = realCgroupFs): Promise<void> {
-  try {
-    await ops.rmdir(dir);
-    return;
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT') return;
-    if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw fsError(err, `remove cgroup ${dir}`, dir);
-  }
+  if ((await rmdirOnce(dir, ops)) === undefined) return;
   for (const d of await subtreeBottomUp(dir)) await rmdirRetry(d, 1000, ops);
 }
 
-/** rmdir a cgroup directory; retries while EBUSY (members still exiting) up to `timeoutMs`. */
+/** rmdir a cgroup directory; retries while it is busy (members still exiting) up to `timeoutMs`. */
 export async function rmdirRetry(dir: string, timeoutMs = 1000, ops: CgroupFsOps = realCgroupFs): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    try {
-      await ops.rmdir(dir);
-      return;
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || Date.now() >= deadline) throw fsError(err, `remove cgroup ${dir}`, dir);
-    }
+    const busy = await rmdirOnce(dir, ops);
+    if (busy === undefined) return;
+    if (Date.now() >= deadline) throw fsError(busy, `remove cgroup ${dir}`, dir);
     await sleep(delay);
   }
 }
