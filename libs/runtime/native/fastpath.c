@@ -51,10 +51,10 @@ static __attribute__((noreturn)) void run_node(const char *entry, int argc, char
 /*
  * `create` and `run` start a shim, whatever the container: start it now, while Node starts up
  * (on another CPU where there is one), and let the TypeScript CLI adopt it through
- * BERTH_RUNTIME_SHIM="<fd> <pid>" (process/shim-client.ts). Nothing is decided here: the shim
+ * BERTH_RUNTIME_SHIM="<fd> <pid>" (process/waiting-shim.ts). Nothing is decided here: the shim
  * waits on fd 3 for its message exactly as if Node had spawned it, and exits quietly if Node
- * closes the channel without sending one (a command that failed first, or a container whose
- * hooks make Node start its own shim). Any failure here just leaves the spawning to Node.
+ * closes the channel without sending one (a command that failed first). Any failure here just
+ * leaves the spawning to Node.
  */
 static void prespawn_shim(const char *self) {
   int sv[2];
