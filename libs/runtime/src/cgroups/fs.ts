@@ -18,6 +18,8 @@ function fsError(err: unknown, what: string, path: string): BerthError {
 export interface CgroupFsOps {
   mkdir(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;
+  /** mkdir -p: the first directory it made, undefined if `path` existed (optional). */
+  mkdirp?(path: string): Promise<string | undefined>;
 }
 
 // mkdir and rmdir on cgroupfs are in-kernel work that never waits on I/O: done synchronously
@@ -26,6 +28,8 @@ export interface CgroupFsOps {
 export const realCgroupFs: CgroupFsOps = {
   mkdir: async (p) => mkdirSync(p),
   rmdir: async (p) => rmdirSync(p),
+  // node's own mkdir -p walks up in C++: no JavaScript error per missing level
+  mkdirp: async (p) => mkdirSync(p, { recursive: true }),
 };
 
 // O_WRONLY|O_TRUNC without O_CREAT: a missing interface file (controller not enabled) is ENOENT
@@ -131,6 +135,21 @@ export function parseNestedKeyed(text: string | undefined): Map<string, Map<stri
  * `onMade` runs right after each mkdir, before the next level is made.
  */
 export async function mkdirTracked(path: string, ops: CgroupFsOps = realCgroupFs, onMade?: (dir: string) => Promise<void>): Promise<string[]> {
+  if (ops.mkdirp && !onMade) {
+    let first: string | undefined;
+    try {
+      first = await ops.mkdirp(path);
+    } catch (err) {
+      throw fsError(err, `create cgroup ${path}`, path);
+    }
+    if (first === undefined) return [];
+    // `first` and every level below it, down to `path`
+    const leaf = path.replace(/\/+$/, '');
+    const made = [first];
+    for (let i = leaf.indexOf('/', first.length + 1); i >= 0; i = leaf.indexOf('/', i + 1)) made.push(leaf.slice(0, i));
+    if (made[made.length - 1] !== leaf) made.push(leaf);
+    return made;
+  }
   // Usually only the leaf is missing: one mkdir. Otherwise walk up until a mkdir succeeds or
   // finds its directory there, then make the rest top-down: no stat per path component.
   const made: string[] = [];
