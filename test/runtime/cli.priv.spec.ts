@@ -391,6 +391,18 @@ test('rootfsPropagation shared and unbindable: the container\'s / has it (pivot_
   }
 });
 
+test('time namespace offsets (linux.timeOffsets) are in effect for the container', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(
+    spec(['cat', '/proc/self/timens_offsets'], (s) => {
+      s.linux!.namespaces = [...s.linux!.namespaces!, { type: 'time' }];
+      s.linux!.timeOffsets = { monotonic: { secs: 86400 }, boottime: { secs: 3600, nanosecs: 5 } };
+    }),
+  );
+  const r = await rt('run', '--bundle', bundle.dir, nextId());
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)), [['monotonic', '86400', '0'], ['boottime', '3600', '5']]);
+});
+
 test('a memory hog is OOM-killed at its limit', { skip, timeout: 60_000 }, async () => {
   await bundle.writeSpec(
     spec(['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=256M', 'count=1'], (s) => {

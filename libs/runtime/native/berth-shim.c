@@ -299,7 +299,20 @@ static __attribute__((noreturn)) void stage1(const struct msg *m, struct child_c
       if (want && setns(fds[i], types[i]) < 0) fail("join namespace of type 0x%x", (unsigned)types[i]);
     }
   for (int i = 0; i < n; i++) close(fds[i]);
-  if ((newflags & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) < 0) fail("unshare time namespace");
+  if (newflags & CLONE_NEWTIME) {
+    if (unshare(CLONE_NEWTIME) < 0) fail("unshare time namespace");
+    /* linux.timeOffsets: written before the child, its first process, enters it */
+    char offs[256];
+    size_t off = 0;
+    it = m->records;
+    while (msg_next(&it, &r)) {
+      if (r.tag != T_TIME_OFFSET) continue;
+      int k = snprintf(offs + off, sizeof offs - off, "%s\n", cur_str(&r.body));
+      if (k < 0 || (size_t)k >= sizeof offs - off) failx("set time namespace offsets: too many");
+      off += (size_t)k;
+    }
+    if (off > 0 && write_file("/proc/self/timens_offsets", offs) < 0) fail("set time namespace offsets");
+  }
   ctx->in_userns = join_user || (newflags & CLONE_NEWUSER);
   unsigned long cflags = newflags & ~(unsigned long)(CLONE_NEWCGROUP | CLONE_NEWTIME);
   pid_t pid = (pid_t)syscall(SYS_clone, cflags | SIGCHLD, 0, 0, 0, 0);

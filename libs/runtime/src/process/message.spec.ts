@@ -142,3 +142,12 @@ test('encodeInitMessage: a hostname is set in a uts namespace joined by path too
   empty.spec = { ...empty.spec, hostname: '' };
   assert.equal(recs(empty).filter((r) => r.tag === TAG.HOSTNAME).length, 0);
 });
+
+test('encodeInitMessage: time offsets go to a new time namespace only', () => {
+  const o = opts({ namespaces: [{ type: 'mount' }, { type: 'uts' }, { type: 'time' }] });
+  o.spec = { ...o.spec, linux: { timeOffsets: { monotonic: { secs: 86400 }, boottime: { secs: -2, nanosecs: 7 } } } };
+  const recs = decodeMessage(encodeInitMessage(o)).records.filter((r) => r.tag === TAG.TIME_OFFSET).map((r) => str(r.payload)[0]);
+  assert.deepEqual(recs, ['monotonic 86400 0', 'boottime -2 7']);
+  const joined = { ...o, namespaces: [{ type: 'mount' as const }, { type: 'uts' as const }, { type: 'time' as const, path: '/proc/1/ns/time' }] };
+  assert.throws(() => encodeInitMessage(joined), /time offsets need a new time namespace/);
+});

@@ -172,6 +172,12 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
     // Berth refuses: its mounts and pivot_root would change the runtime's own file system view.
     throw invalid('namespaces', 'the container needs a mount namespace (add {"type": "mount"} to linux.namespaces): its root filesystem is set up there', id);
   }
+  const offsets = Object.entries(o.spec.linux?.timeOffsets ?? {});
+  if (offsets.length > 0) {
+    // Offsets apply before the first process enters the namespace, so only to a new one.
+    if (!o.namespaces.some((n) => n.type === 'time' && !n.path)) throw invalid('timeOffsets', 'time offsets need a new time namespace', id);
+    for (const [clock, v] of offsets) b.str(TAG.TIME_OFFSET, `timeOffsets.${clock}`, `${clock} ${Math.trunc(v.secs ?? 0)} ${Math.trunc(v.nanosecs ?? 0)}`);
+  }
   const newUser = o.namespaces.some((n) => n.type === 'user' && !n.path);
   // The process places itself (see LaunchInitOptions.cgroupSelfFiles) when it sees the caller's
   // /sys/fs/cgroup and may write there; otherwise the shim writes its pid to cgroup.procs.

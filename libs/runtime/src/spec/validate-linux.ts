@@ -98,6 +98,19 @@ export function validateLinux(issues: Issues, spec: Obj): void {
     });
   }
   if (linux.timeOffsets !== undefined && !ns.has('time')) issues.add('linux.timeOffsets', 'requires a time namespace');
+  const offsets = objField(issues, linux, 'timeOffsets', 'linux');
+  if (offsets) {
+    for (const [clock, v] of Object.entries(offsets)) {
+      const p = at('linux.timeOffsets', clock);
+      // the clocks a time namespace offsets (time_namespaces(7))
+      if (clock !== 'monotonic' && clock !== 'boottime') issues.add(p, `unknown clock "${clock}" (monotonic or boottime)`);
+      else if (!isObj(v)) issues.add(p, 'must be an object with secs and nanosecs');
+      else {
+        intField(issues, v, 'secs', p, { min: -(2 ** 53 - 1), max: 2 ** 53 - 1 });
+        intField(issues, v, 'nanosecs', p, { min: 0, max: 999_999_999 });
+      }
+    }
+  }
   const res = objField(issues, linux, 'resources', 'linux');
   if (res) validateResources(issues, res);
   const sec = objField(issues, linux, 'seccomp', 'linux');

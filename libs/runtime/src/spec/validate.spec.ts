@@ -15,6 +15,9 @@ type Loose = any;
 /** [name, mutation of the default spec, expected issue paths (empty: valid)]. */
 const cases: [string, Mutate, string[]][] = [
   ['default spec is valid', () => {}, []],
+  ['time offsets with a time namespace', (s) => void ((s.linux!.namespaces!.push({ type: 'time' }), (s.linux!.timeOffsets = { monotonic: { secs: 86400, nanosecs: 5 }, boottime: { secs: -3 } }))), []],
+  ['time offsets without a time namespace', (s) => void (s.linux!.timeOffsets = { monotonic: { secs: 1 } }), ['linux.timeOffsets']],
+  ['time offsets: unknown clock, bad nanosecs', (s) => void ((s.linux!.namespaces!.push({ type: 'time' }), (s.linux!.timeOffsets = { realtime: { secs: 1 }, boottime: { secs: 1, nanosecs: 1e9 } }))), ['linux.timeOffsets.realtime', 'linux.timeOffsets.boottime.nanosecs']],
   ['ociVersion 1.0.2 accepted', (s) => void (s.ociVersion = '1.0.2'), []],
   ['ociVersion 1.1.0-rc.1 accepted', (s) => void (s.ociVersion = '1.1.0-rc.1'), []],
   ['ociVersion missing', (s) => void delete (s as Loose).ociVersion, ['ociVersion']],
