@@ -403,6 +403,24 @@ test('time namespace offsets (linux.timeOffsets) are in effect for the container
   assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)), [['monotonic', '86400', '0'], ['boottime', '3600', '5']]);
 });
 
+test('I/O priority, scheduler, CPU affinity and personality reach the process', { skip, timeout: 60_000 }, async () => {
+  await bundle.writeSpec(
+    spec(['sh', '-c', "ionice; grep -E '^policy' /proc/self/sched; grep Cpus_allowed_list /proc/self/status; cat /proc/self/personality"], (s) => {
+      s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 7 };
+      s.process!.scheduler = { policy: 'SCHED_BATCH', nice: 5 };
+      s.process!.execCPUAffinity = { final: '0' };
+      s.linux!.personality = { domain: 'LINUX32' };
+    }),
+  );
+  const r = await rt('run', '--bundle', bundle.dir, nextId());
+  assert.equal(r.code, 0, r.stderr);
+  const [io, policy, cpus, persona] = r.stdout.trim().split('\n');
+  assert.equal(io, 'idle');
+  assert.match(policy ?? '', /^policy\s+:\s+3$/, 'SCHED_BATCH');
+  assert.match(cpus ?? '', /^Cpus_allowed_list:\s+0$/);
+  assert.equal(persona, '00000008', 'PER_LINUX32');
+});
+
 test('a memory hog is OOM-killed at its limit', { skip, timeout: 60_000 }, async () => {
   await bundle.writeSpec(
     spec(['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=256M', 'count=1'], (s) => {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -453,6 +454,40 @@ static const char *lookup(const char *file, char **envp, char *buf, size_t n) {
   }
 }
 
+/* Personality, I/O priority, scheduler and CPU affinity of the process (before privileges are
+ * dropped: real-time classes need CAP_SYS_NICE / CAP_SYS_ADMIN). */
+/* sched_setattr(2)'s struct, first version (glibc has no wrapper; the kernel header clashes with
+ * glibc's sched.h). */
+struct sched_attr_v0 {
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+static void set_scheduling(const struct msg *m) {
+  struct cur c;
+  if (msg_find(m, T_PERSONALITY, &c) && personality(cur_u32(&c)) < 0) fail("set personality");
+  if (msg_find(m, T_IOPRIO, &c) && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)cur_u32(&c)) < 0) fail("set I/O priority");
+  if (msg_find(m, T_SCHED, &c)) {
+    struct sched_attr_v0 attr = {.size = sizeof attr};
+    attr.sched_policy = cur_u32(&c);
+    attr.sched_flags = cur_u64(&c);
+    attr.sched_nice = (int32_t)cur_u32(&c);
+    attr.sched_priority = cur_u32(&c);
+    attr.sched_runtime = cur_u64(&c);
+    attr.sched_deadline = cur_u64(&c);
+    attr.sched_period = cur_u64(&c);
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) fail("set scheduler policy %u", attr.sched_policy);
+  }
+  if (msg_find(m, T_CPU_AFFINITY, &c)) {
+    size_t len;
+    const uint8_t *mask = cur_bytes(&c, &len);
+    if (syscall(SYS_sched_setaffinity, 0, len, mask) < 0) fail("set CPU affinity");
+  }
+}
+
 /* A new cgroup namespace, when the message asks for one. */
 static void unshare_cgroupns(const struct msg *m) {
   struct cur it = m->records;
@@ -530,6 +565,7 @@ void child_main(const struct msg *m, struct child_ctx *ctx) {
     struct rlimit rl = {.rlim_cur = cur_u64(&r.body), .rlim_max = cur_u64(&r.body)};
     if (setrlimit((int)res, &rl) < 0) fail("set rlimit %u", res);
   }
+  set_scheduling(m);
   setup_stdio(m, ctx, uid, gid);
   const char *cwd = msg_str(m, T_CWD);
   if (cwd && chdir(cwd) < 0) fail("chdir to %s", cwd);

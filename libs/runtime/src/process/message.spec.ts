@@ -151,3 +151,18 @@ test('encodeInitMessage: time offsets go to a new time namespace only', () => {
   const joined = { ...o, namespaces: [{ type: 'mount' as const }, { type: 'uts' as const }, { type: 'time' as const, path: '/proc/1/ns/time' }] };
   assert.throws(() => encodeInitMessage(joined), /time offsets need a new time namespace/);
 });
+
+test('encodeInitMessage: I/O priority, scheduler, CPU affinity and personality', () => {
+  const o = opts({ namespaces: [{ type: 'mount' }, { type: 'uts' }] });
+  const proc = { ...o.spec.process!, ioPriority: { class: 'IOPRIO_CLASS_IDLE', priority: 7 }, scheduler: { policy: 'SCHED_RR', priority: 10, flags: ['SCHED_FLAG_RESET_ON_FORK'] }, execCPUAffinity: { initial: '0', final: '0-2,9' } };
+  o.spec = { ...o.spec, process: proc, linux: { personality: { domain: 'LINUX32' } } };
+  const recs = decodeMessage(encodeInitMessage(o)).records;
+  const one = (tag: number) => recs.find((r) => r.tag === tag)?.payload ?? Buffer.alloc(0);
+  assert.equal(one(TAG.IOPRIO).readUInt32LE(0), (3 << 13) | 7);
+  const s = one(TAG.SCHED);
+  assert.deepEqual([s.readUInt32LE(0), s.readBigUInt64LE(4), s.readInt32LE(12), s.readUInt32LE(16)], [2, 1n, 0, 10]);
+  const mask = one(TAG.CPU_AFFINITY);
+  assert.equal(mask.readUInt32LE(0), 8, 'one 64-bit word');
+  assert.equal(mask.readUInt16LE(4), 0b10_0000_0111, 'cpus 0-2 and 9 (final wins)');
+  assert.equal(one(TAG.PERSONALITY).readUInt32LE(0), 8);
+});

@@ -7,6 +7,7 @@ import type { RootfsPlan } from '../rootfs/types.js';
 import type { Hook, NamespaceType, Process } from '../spec/types.js';
 import { CLONE } from '../sys/constants.js';
 import { capabilityMasks } from './capabilities.js';
+import { IOPRIO_CLASSES, SCHED_FLAGS, SCHED_POLICIES } from '../spec/index.js';
 import { MessageBuilder, MSG_KIND, TAG } from './protocol.js';
 import type { ExecOptions, LaunchInitOptions, StdioConfig } from './types.js';
 
@@ -52,6 +53,18 @@ function hostId(map: { containerID: number; hostID: number; size: number }[], id
   return m ? m.hostID + (id - m.containerID) : undefined;
 }
 
+/** A cpuset list ("0-3,7") as the bit mask sched_setaffinity takes (64-bit words, little-endian). */
+export function cpuMask(list: string): Buffer {
+  const cpus: number[] = [];
+  for (const part of list.split(',')) {
+    const [lo, hi] = part.trim().split('-').map(Number) as [number, number | undefined];
+    for (let c = lo; c <= (hi ?? lo); c++) cpus.push(c);
+  }
+  const mask = Buffer.alloc(Math.ceil((Math.max(...cpus) + 1) / 64) * 8);
+  for (const c of cpus) mask[c >> 3] = (mask[c >> 3] ?? 0) | (1 << (c & 7));
+  return mask;
+}
+
 function addProcess(b: MessageBuilder, p: Process, id: string, withTerminal: boolean): void {
   const args = p.args ?? [];
   if (args.length === 0) throw invalid('process', 'process.args is empty', id);
@@ -83,6 +96,30 @@ function addProcess(b: MessageBuilder, p: Process, id: string, withTerminal: boo
     b.add(TAG.RLIMIT, `rlimit ${r.type}`, (f) => f.u32(num, 'type').u64(soft, 'soft').u64(hard, 'hard'));
   }
   if (p.noNewPrivileges) b.add(TAG.NO_NEW_PRIVS, 'noNewPrivileges');
+  if (p.ioPriority) {
+    const cls = IOPRIO_CLASSES[p.ioPriority.class];
+    if (cls === undefined) throw invalid('process', `unknown ioPriority class "${p.ioPriority.class}"`, id);
+    const prio = p.ioPriority.priority;
+    b.add(TAG.IOPRIO, 'process.ioPriority', (f) => f.u32((cls << 13) | prio, 'ioPriority'));
+  }
+  const s = p.scheduler;
+  if (s) {
+    const policy = SCHED_POLICIES[s.policy];
+    if (policy === undefined) throw invalid('process', `unknown scheduler policy "${s.policy}"`, id);
+    let flags = 0n;
+    for (const name of s.flags ?? []) {
+      const bit = SCHED_FLAGS[name];
+      if (bit === undefined) throw invalid('process', `unknown scheduler flag "${name}"`, id);
+      flags |= BigInt(bit);
+    }
+    b.add(TAG.SCHED, 'process.scheduler', (f) =>
+      f.u32(policy, 'policy').u64(flags, 'flags').i32(s.nice ?? 0, 'nice').u32(s.priority ?? 0, 'priority')
+        .u64(BigInt(s.runtime ?? 0), 'runtime').u64(BigInt(s.deadline ?? 0), 'deadline').u64(BigInt(s.period ?? 0), 'period'));
+  }
+  // The process is in its cgroups before it execs: "final" is the affinity it runs with ("initial"
+  // without one).
+  const cpus = p.execCPUAffinity?.final || p.execCPUAffinity?.initial;
+  if (cpus) b.add(TAG.CPU_AFFINITY, 'process.execCPUAffinity', (f) => f.bytes(cpuMask(cpus), 'cpus'));
   if (p.terminal && !withTerminal) throw invalid('process', 'process.terminal needs a consoleSocket', id);
   if (p.terminal && p.consoleSize) {
     const s = p.consoleSize;
@@ -202,6 +239,13 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
   // joined one, as runc does); never the runtime's.
   if ((hostname !== undefined || domainname !== undefined) && !o.namespaces.some((n) => n.type === 'uts')) {
     throw invalid('hostname', 'setting hostname or domainname needs a uts namespace', id);
+  }
+  const persona = o.spec.linux?.personality;
+  if (persona) {
+    // PER_LINUX, PER_LINUX32 from <linux/personality.h>
+    const value = persona.domain === 'LINUX32' ? 0x0008 : persona.domain === 'LINUX' ? 0x0000 : undefined;
+    if (value === undefined) throw invalid('personality', `unknown domain "${persona.domain}"`, id);
+    b.add(TAG.PERSONALITY, 'linux.personality', (f) => f.u32(value, 'domain'));
   }
   if (hostname !== undefined) b.str(TAG.HOSTNAME, 'hostname', hostname);
   if (domainname !== undefined) b.str(TAG.DOMAINNAME, 'domainname', domainname);

@@ -45,7 +45,7 @@ export interface Process {
   oomScoreAdj?: number;
   selinuxLabel?: string;
   ioPriority?: { class: string; priority: number };
-  scheduler?: Record<string, unknown>;
+  scheduler?: { policy: string; nice?: number; priority?: number; flags?: string[]; runtime?: number; deadline?: number; period?: number };
   execCPUAffinity?: { initial?: string; final?: string };
 }
 

@@ -97,6 +97,13 @@ export function validateLinux(issues: Issues, spec: Obj): void {
       if (!isAbs(p)) issues.add(at(at('linux', key), i), `must be an absolute path, got ${JSON.stringify(p)}`);
     });
   }
+  const persona = objField(issues, linux, 'personality', 'linux');
+  if (persona) {
+    const domain = strField(issues, persona, 'domain', 'linux.personality');
+    if (domain !== 'LINUX' && domain !== 'LINUX32') issues.add('linux.personality.domain', `must be LINUX or LINUX32, got ${JSON.stringify(persona.domain)}`);
+    const flags = arrField(issues, persona, 'flags', 'linux.personality');
+    if (flags && flags.length > 0) issues.add('linux.personality.flags', 'no personality flags are defined');
+  }
   if (linux.timeOffsets !== undefined && !ns.has('time')) issues.add('linux.timeOffsets', 'requires a time namespace');
   const offsets = objField(issues, linux, 'timeOffsets', 'linux');
   if (offsets) {

@@ -15,6 +15,8 @@ type Loose = any;
 /** [name, mutation of the default spec, expected issue paths (empty: valid)]. */
 const cases: [string, Mutate, string[]][] = [
   ['default spec is valid', () => {}, []],
+  ['scheduling: ioPriority, scheduler, execCPUAffinity, personality accepted', (s) => void ((s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 4 }), (s.process!.scheduler = { policy: 'SCHED_BATCH', nice: 5, flags: ['SCHED_FLAG_RESET_ON_FORK'] }), (s.process!.execCPUAffinity = { final: '0-1' }), (s.linux!.personality = { domain: 'LINUX32' })), []],
+  ['scheduling: bad values named', (s) => void ((s.process!.ioPriority = { class: 'IOPRIO_CLASS_FAST', priority: 8 }), (s.process!.scheduler = { policy: 'SCHED_SOON', nice: 30, flags: ['SCHED_FLAG_NOPE'] }), (s.process!.execCPUAffinity = { initial: '3-1' }), (s.linux!.personality = { domain: 'WIN32', flags: ['X'] })), ['process.ioPriority.class', 'process.ioPriority.priority', 'process.scheduler.policy', 'process.scheduler.nice', 'process.scheduler.flags[0]', 'process.execCPUAffinity.initial', 'linux.personality.domain', 'linux.personality.flags']],
   ['time offsets with a time namespace', (s) => void ((s.linux!.namespaces!.push({ type: 'time' }), (s.linux!.timeOffsets = { monotonic: { secs: 86400, nanosecs: 5 }, boottime: { secs: -3 } }))), []],
   ['time offsets without a time namespace', (s) => void (s.linux!.timeOffsets = { monotonic: { secs: 1 } }), ['linux.timeOffsets']],
   ['time offsets: unknown clock, bad nanosecs', (s) => void ((s.linux!.namespaces!.push({ type: 'time' }), (s.linux!.timeOffsets = { realtime: { secs: 1 }, boottime: { secs: 1, nanosecs: 1e9 } }))), ['linux.timeOffsets.realtime', 'linux.timeOffsets.boottime.nanosecs']],

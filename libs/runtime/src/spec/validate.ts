@@ -13,6 +13,7 @@ import {
   arrField,
   at,
   boolField,
+  cpuListProblem,
   intField,
   isAbs,
   isObj,
@@ -170,6 +171,48 @@ function checkProcess(issues: Issues, spec: Obj): void {
     }
   }
   checkRlimits(issues, proc);
+  checkScheduling(issues, proc);
+}
+
+/** Scheduling classes and policies by their OCI names (runtime-spec config.md, POSIX process). */
+export const IOPRIO_CLASSES: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+export const SCHED_POLICIES: Record<string, number> = {
+  SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6,
+};
+export const SCHED_FLAGS: Record<string, number> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01, SCHED_FLAG_RECLAIM: 0x02, SCHED_FLAG_DL_OVERRUN: 0x04, SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+};
+
+function checkScheduling(issues: Issues, proc: Obj): void {
+  const io = objField(issues, proc, 'ioPriority', 'process');
+  if (io) {
+    const cls = strField(issues, io, 'class', 'process.ioPriority');
+    if (cls === undefined) issues.add('process.ioPriority.class', 'is required');
+    else if (IOPRIO_CLASSES[cls] === undefined) issues.add('process.ioPriority.class', `unknown class "${cls}" (${Object.keys(IOPRIO_CLASSES).join(', ')})`);
+    intField(issues, io, 'priority', 'process.ioPriority', { min: 0, max: 7, required: true });
+  }
+  const s = objField(issues, proc, 'scheduler', 'process');
+  if (s) {
+    const S = 'process.scheduler';
+    const policy = strField(issues, s, 'policy', S);
+    if (policy === undefined) issues.add(`${S}.policy`, 'is required');
+    else if (SCHED_POLICIES[policy] === undefined) issues.add(`${S}.policy`, `unknown policy "${policy}"`);
+    intField(issues, s, 'nice', S, { min: -20, max: 19 });
+    intField(issues, s, 'priority', S, { min: 0, max: 99 });
+    for (const k of ['runtime', 'deadline', 'period']) intField(issues, s, k, S, { min: 0 });
+    arrField(issues, s, 'flags', S)?.forEach((f, i) => {
+      if (typeof f !== 'string' || SCHED_FLAGS[f] === undefined) issues.add(at(`${S}.flags`, i), `unknown flag ${JSON.stringify(f)}`);
+    });
+  }
+  const aff = objField(issues, proc, 'execCPUAffinity', 'process');
+  if (aff) {
+    for (const k of ['initial', 'final']) {
+      const v = strField(issues, aff, k, 'process.execCPUAffinity');
+      const why = v === undefined ? undefined : cpuListProblem(v);
+      if (why) issues.add(`process.execCPUAffinity.${k}`, why);
+    }
+  }
 }
 
 function checkRlimits(issues: Issues, proc: Obj): void {
