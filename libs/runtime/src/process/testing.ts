@@ -112,22 +112,26 @@ export async function runToExit(o: LaunchInitOptions): Promise<{ rec: ExitRecord
   return { rec, stdout: await readCriLog(o.stdio.stdout, 'stdout'), stderr: await readCriLog(o.stdio.stderr, 'stderr') };
 }
 
-/** Mount count of this process, to prove a test left nothing mounted. */
-export async function mountCount(): Promise<number> {
-  return (await readFile('/proc/self/mountinfo', 'utf8')).trim().split('\n').length;
+/** Mount points in this process's mount namespace (field 5 of mountinfo, octal escapes kept). */
+export async function mountPoints(): Promise<string[]> {
+  return (await readFile('/proc/self/mountinfo', 'utf8')).trim().split('\n').map((l) => l.split(' ')[4] ?? '');
 }
 
-/** Runs `fn` with a fresh rootfs; removes it and checks no mount leaked, also on failure. */
+/**
+ * Runs `fn` with a fresh rootfs; removes it and checks that no mount was left in this
+ * namespace under the fixture's directory, also on failure. (Only there: test files run in
+ * parallel, and some of them mount elsewhere meanwhile, e.g. a netns bind mount.)
+ */
 export async function withRootfs(fn: (fx: Fixture) => Promise<void>): Promise<void> {
-  const before = await mountCount();
+  const before = new Set(await mountPoints());
   const fx = await makeRootfs();
   try {
     await fn(fx);
   } finally {
     await fx.cleanup();
   }
-  const after = await mountCount();
-  if (after !== before) throw new Error(`mounts leaked: ${before} before, ${after} after`);
+  const leaked = (await mountPoints()).filter((m) => !before.has(m) && (m === fx.dir || m.startsWith(`${fx.dir}/`)));
+  if (leaked.length > 0) throw new Error(`mounts leaked: ${leaked.join(', ')}`);
 }
 
 /** Kills a pid if it still exists (test cleanup). */
