@@ -372,12 +372,12 @@ static void write_map(const struct msg *m, uint16_t tag, pid_t pid, const char *
   if (write_file(path, buf) < 0) fail("write %s", path);
 }
 
-static int wants_new_ns(const struct msg *m, uint32_t flag) {
+int ns_request(const struct msg *m, uint32_t flag) {
   struct cur it = m->records;
   struct rec r;
   while (msg_next(&it, &r))
-    if (r.tag == T_NS && cur_u32(&r.body) == flag && *cur_str(&r.body) == 0) return 1;
-  return 0;
+    if (r.tag == T_NS && cur_u32(&r.body) == flag) return *cur_str(&r.body) == 0 ? NS_NEW : NS_JOINED;
+  return NS_NONE;
 }
 
 static int start(const struct msg *m, int ctl) {
@@ -452,7 +452,7 @@ static int start(const struct msg *m, int ctl) {
     failx("start container process: unexpected sync message");
   }
 
-  if (wants_new_ns(m, CLONE_NEWUSER)) {
+  if (ns_request(m, CLONE_NEWUSER) == NS_NEW) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/setgroups", g_child);
     if (msg_count(m, T_SETGROUPS_DENY) && write_file(path, "deny") < 0) fail("write %s", path);

@@ -254,15 +254,6 @@ static void after_pivot(const struct msg *m) {
     fail("remount root read-only");
 }
 
-/* Whether the process has a mount namespace other than the runtime's (new or joined). */
-static int own_mount_ns(const struct msg *m) {
-  struct cur it = m->records;
-  struct rec r;
-  while (msg_next(&it, &r))
-    if (r.tag == T_NS && cur_u32(&r.body) == CLONE_NEWNS) return 1;
-  return 0;
-}
-
 /*
  * pivot_root refuses (EINVAL) a new root whose parent mount is shared, which it is after
  * rootfsPropagation "shared" made / rshared, and an unbindable rootfs cannot be bound onto
@@ -303,7 +294,7 @@ static void setup_rootfs(const struct msg *m) {
   if (!rootfs) failx("set up rootfs: the message has no rootfs");
   /* Node refuses such a message too: in the runtime's own mount namespace the mounts and
    * pivot_root below would change the host's file system view. */
-  if (!own_mount_ns(m)) failx("set up rootfs: the process has no mount namespace of its own");
+  if (ns_request(m, CLONE_NEWNS) == NS_NONE) failx("set up rootfs: the process has no mount namespace of its own");
   struct cur c;
   uint32_t prop = msg_find(m, T_ROOT_PROPAGATION, &c) ? cur_u32(&c) : (MS_REC | MS_SLAVE);
   if (mount(NULL, "/", NULL, prop, NULL) < 0) fail("set propagation of /");
@@ -490,11 +481,7 @@ static void set_scheduling(const struct msg *m) {
 
 /* A new cgroup namespace, when the message asks for one. */
 static void unshare_cgroupns(const struct msg *m) {
-  struct cur it = m->records;
-  struct rec r;
-  while (msg_next(&it, &r))
-    if (r.tag == T_NS && cur_u32(&r.body) == CLONE_NEWCGROUP && *cur_str(&r.body) == 0 && unshare(CLONE_NEWCGROUP) < 0)
-      fail("unshare cgroup namespace");
+  if (ns_request(m, CLONE_NEWCGROUP) == NS_NEW && unshare(CLONE_NEWCGROUP) < 0) fail("unshare cgroup namespace");
 }
 
 /* The supervisor (or stage1) placed this process in its cgroups while it set up: wait for that. */

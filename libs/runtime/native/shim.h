@@ -49,6 +49,9 @@ const char *cur_str(struct cur *c);
 const uint8_t *cur_bytes(struct cur *c, size_t *len);
 /* First record with `tag` (body cursor in *out); 0 when absent. */
 int msg_find(const struct msg *m, uint16_t tag, struct cur *out);
+/* The message's request for namespace type `flag` (CLONE_NEW*): none, a new one, or one joined by path. */
+enum { NS_NONE, NS_NEW, NS_JOINED };
+int ns_request(const struct msg *m, uint32_t flag);
 const char *msg_str(const struct msg *m, uint16_t tag);
 size_t msg_count(const struct msg *m, uint16_t tag);
 /* NULL-terminated array of all strings of a repeated string tag. */
