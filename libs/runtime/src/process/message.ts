@@ -7,7 +7,7 @@ import type { RootfsPlan } from '../rootfs/types.js';
 import type { Hook, NamespaceType, Process } from '../spec/types.js';
 import { CLONE } from '../sys/constants.js';
 import { capabilityMasks } from './capabilities.js';
-import { IOPRIO_CLASSES, SCHED_FLAGS, SCHED_POLICIES } from '../spec/index.js';
+import { IOPRIO_CLASSES, PERSONALITY_DOMAINS, SCHED_FLAGS, SCHED_POLICIES } from '../spec/index.js';
 import { MessageBuilder, MSG_KIND, TAG } from './protocol.js';
 import type { ExecOptions, LaunchInitOptions, StdioConfig } from './types.js';
 
@@ -242,8 +242,7 @@ export function encodeInitMessage(o: LaunchInitOptions): Buffer {
   }
   const persona = o.spec.linux?.personality;
   if (persona) {
-    // PER_LINUX, PER_LINUX32 from <linux/personality.h>
-    const value = persona.domain === 'LINUX32' ? 0x0008 : persona.domain === 'LINUX' ? 0x0000 : undefined;
+    const value = PERSONALITY_DOMAINS[persona.domain];
     if (value === undefined) throw invalid('personality', `unknown domain "${persona.domain}"`, id);
     b.add(TAG.PERSONALITY, 'linux.personality', (f) => f.u32(value, 'domain'));
   }

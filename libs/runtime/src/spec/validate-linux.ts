@@ -72,6 +72,9 @@ function namespaceSet(linux: Obj | undefined): Set<string> {
   return set;
 }
 
+/** linux.personality domains: PER_LINUX, PER_LINUX32 from <linux/personality.h>. */
+export const PERSONALITY_DOMAINS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+
 export function validateLinux(issues: Issues, spec: Obj): void {
   const linux = objField(issues, spec, 'linux', '');
   const ns = namespaceSet(linux);
@@ -100,7 +103,9 @@ export function validateLinux(issues: Issues, spec: Obj): void {
   const persona = objField(issues, linux, 'personality', 'linux');
   if (persona) {
     const domain = strField(issues, persona, 'domain', 'linux.personality');
-    if (domain !== 'LINUX' && domain !== 'LINUX32') issues.add('linux.personality.domain', `must be LINUX or LINUX32, got ${JSON.stringify(persona.domain)}`);
+    if (domain === undefined || PERSONALITY_DOMAINS[domain] === undefined) {
+      issues.add('linux.personality.domain', `must be ${Object.keys(PERSONALITY_DOMAINS).join(' or ')}, got ${JSON.stringify(persona.domain)}`);
+    }
     const flags = arrField(issues, persona, 'flags', 'linux.personality');
     if (flags && flags.length > 0) issues.add('linux.personality.flags', 'no personality flags are defined');
   }
