@@ -107,6 +107,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
 
     const plan = expandCgroupMounts(planRootfs(spec, bundle), cgroup.procsFiles());
     const oomEventsFile = cgroup.oomEventsFile();
+    const selfFiles = cgroup.selfPlacementFiles?.();
     const execFifo = join(dir, 'exec.fifo');
 
     const record: ContainerRecord = {
@@ -145,7 +146,7 @@ export async function createContainer(ctx: RuntimeContext, opts: CreateOptions):
       uidMappings: spec.linux?.uidMappings ?? [],
       gidMappings: spec.linux?.gidMappings ?? [],
       cgroupProcsFiles: cgroup.procsFiles(),
-      ...(cgroup.selfPlacementFiles?.() ? { cgroupSelfFiles: cgroup.selfPlacementFiles() } : {}),
+      ...(selfFiles ? { cgroupSelfFiles: selfFiles } : {}),
       ...(oomEventsFile ? { oomEventsFile } : {}),
       ...(seccomp ? { seccomp } : {}),
       ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
